@@ -1,0 +1,121 @@
+"""The run folder: every file a run leaves behind, written so an interruption loses nothing.
+
+JSON is written atomically (temp file + rename); ``history.csv`` gets one flushed line per
+epoch, so a killed run keeps every epoch it finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine.events import EpochReport, Forecast
+
+HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
+
+
+class RunFolderError(ValueError):
+    """The requested run folder cannot be used (holds a run already, is a file, not writable)."""
+
+
+def check_out_dir(path: Path) -> None:
+    """Refuse a folder that is a file, already holds a run, or cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"--out {path}: is a file; allowed: a new or empty folder")
+    if (path / "config.json").exists():
+        raise RunFolderError(f"--out {path}: already holds a run; allowed: a new or empty folder")
+    parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise RunFolderError(f"--out {path}: {parent} is not writable; allowed: a folder you can write")
+
+
+def new_run_dir(root: Path = Path("runs")) -> Path:
+    """A fresh ``root/<timestamp>`` that no earlier run used."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, n = root / stamp, 1
+    while candidate.exists():
+        n += 1
+        candidate = root / f"{stamp}-{n}"
+    return candidate
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON so readers see the old file or the new one, never half of one."""
+    text = json.dumps(_json_safe(data), indent=2) + "\n"
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w") as temp:
+        temp.write(text)
+        temp.flush()
+        os.fsync(temp.fileno())
+    os.replace(temp_name, path)
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats become null: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+class RunFolder:
+    """One run's folder and its files."""
+
+    def __init__(self, path: Path) -> None:
+        check_out_dir(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()  # models report from their own threads
+        self._history = open(path / "history.csv", "a", newline="", buffering=1)  # noqa: SIM115
+        if self._history.tell() == 0:
+            self._history.write(",".join(HISTORY_COLUMNS) + "\n")
+
+    def append_epoch(self, report: EpochReport) -> None:
+        """Append one epoch's row and flush it to disk at once."""
+        line = f"{report.model},{report.epoch},{report.loss!r},{report.val_loss!r},{report.seconds:.4f}\n"
+        with self._lock:
+            if not self._history.closed:
+                self._history.write(line)  # one write of a whole line: no torn rows
+                self._history.flush()
+
+    def write_json(self, name: str, data: Any) -> None:
+        write_json_atomic(self.path / name, data)
+
+    def write_text(self, name: str, text: str) -> None:
+        temp = self.path / f".{name}.tmp"
+        temp.write_text(text)
+        os.replace(temp, self.path / name)
+
+    def write_forecasts(self, forecasts: dict[str, Forecast]) -> None:
+        """``forecast.csv``: index, x, truth, then one column per model, on the same rows."""
+        if not forecasts:
+            return
+        first = next(iter(forecasts.values()))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["index", "x", "truth", *forecasts])
+        for row, index in enumerate(first.index):
+            values = [repr(float(f.predicted[row])) for f in forecasts.values()]
+            writer.writerow([int(index), repr(float(first.x[row])), repr(float(first.truth[row])), *values])
+        self.write_text("forecast.csv", buffer.getvalue())
+
+    def close(self) -> None:
+        with self._lock:
+            self._history.close()
+
+
+def read_history(path: Path) -> list[dict[str, str]]:
+    """Rows of a run's ``history.csv`` (for tests, the benchmark and reloading a run)."""
+    with open(path / "history.csv", newline="") as handle:
+        return list(csv.DictReader(handle))

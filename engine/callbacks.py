@@ -1,0 +1,86 @@
+"""Keras callbacks: the streaming seam to the caller, and the guards both trainers share.
+
+Every trainer drives these through ``keras.callbacks.CallbackList`` once per epoch, so
+``EarlyStopping`` and friends behave as they do under ``model.fit``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import keras
+
+from engine.events import DIVERGED, INTERRUPTED, STOPPED, EpochReport, Forecast, ForecastReport
+from engine.stop import StopSignal
+
+
+class StreamingCallback(keras.callbacks.Callback):
+    """Hands ``EpochReport(model, epoch, loss, val_loss, seconds)`` to a plain callable after every epoch."""
+
+    def __init__(self, model_name: str, epochs: int, report: Callable[[EpochReport], None]) -> None:
+        super().__init__()
+        self.model_name = model_name
+        self.epochs = epochs
+        self.report = report
+        self._started = time.perf_counter()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        self.report(
+            EpochReport(
+                model=self.model_name,
+                epoch=epoch + 1,
+                epochs=self.epochs,
+                loss=float(logs.get("loss", math.nan)),
+                val_loss=float(logs.get("val_loss", math.nan)),
+                seconds=time.perf_counter() - self._started,
+            )
+        )
+
+
+class TrainingGuard(keras.callbacks.Callback):
+    """Stops the model on a non-finite loss (diverged) or on a stop request; records which and when."""
+
+    def __init__(self, stop: StopSignal) -> None:
+        super().__init__()
+        self.stop = stop
+        self.status: str | None = None
+        self.last_epoch = 0
+        """1-based number of the last epoch that ran."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        self.last_epoch = epoch + 1
+        losses = (logs.get("loss", 0.0), logs.get("val_loss", 0.0))
+        if not all(math.isfinite(float(value)) for value in losses):
+            self.status = DIVERGED
+            self.model.stop_training = True
+        elif self.stop.is_set():
+            self.status = self.stop.reason if self.stop.reason in (STOPPED, INTERRUPTED) else STOPPED
+            self.model.stop_training = True
+
+
+class ForecastPreview(keras.callbacks.Callback):
+    """Every ``every`` epochs, runs the (cheap) closed-loop forecast and reports it."""
+
+    def __init__(
+        self,
+        model_name: str,
+        every: int,
+        forecaster: Callable[[], Forecast],
+        report: Callable[[ForecastReport], None],
+    ) -> None:
+        super().__init__()
+        self.model_name = model_name
+        self.every = every
+        self.forecaster = forecaster
+        self.report = report
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.every and (epoch + 1) % self.every == 0 and math.isfinite(float((logs or {}).get("loss", 0.0))):
+            self.report(ForecastReport(self.model_name, epoch + 1, self.forecaster()))

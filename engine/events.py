@@ -1,0 +1,94 @@
+"""Plain messages the engine hands to the caller's callable while a run goes on.
+
+They are immutable dataclasses so they can cross threads safely; the TUI wraps them in
+Textual messages, the headless mode prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+FINISHED, STOPPED, DIVERGED, INTERRUPTED = "finished", "stopped", "diverged", "interrupted"
+"""Final states of a model (and of the run as a whole)."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What the engine is busy with, for status lines ("loading TensorFlow", "compiling")."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """TensorFlow is up and the models are built; training begins next."""
+
+    run_dir: Path
+    device: str
+    summaries: dict[str, str]
+    params: dict[str, int]
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """One finished epoch of one model, as the streaming Keras callback sees it."""
+
+    model: str
+    epoch: int
+    """1-based epoch number."""
+    epochs: int
+    """Epochs planned for this run."""
+    loss: float
+    val_loss: float
+    seconds: float
+    """Wall time since this model started training."""
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A closed-loop forecast aligned with the truth: ``predicted[k]`` and ``truth[k]`` share ``index[k]``."""
+
+    index: np.ndarray
+    x: np.ndarray
+    truth: np.ndarray
+    predicted: np.ndarray
+    rmse: float
+
+
+@dataclass(frozen=True)
+class ForecastReport:
+    """A model's forecast after ``epoch`` epochs (``final`` once training has ended)."""
+
+    model: str
+    epoch: int
+    forecast: Forecast
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class ModelFinished:
+    """A model stopped training: ``status`` is finished, stopped, diverged or interrupted."""
+
+    model: str
+    status: str
+    epoch: int
+    """Last epoch reached (for diverged: the epoch whose loss was not finite)."""
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """Everything is written; ``metrics`` is what ``metrics.json`` holds."""
+
+    run_dir: Path
+    status: str
+    metrics: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+Event = Phase | RunStarted | EpochReport | ForecastReport | ModelFinished | RunFinished
+EventSink = Callable[[Event], None]
+"""The plain callable a caller hands the engine; called from engine threads."""

@@ -1,0 +1,141 @@
+"""One run from start to finish: config → data → models → training → forecast → artifacts.
+
+This is the only entry point the TUI and the headless mode use, so both write the same files.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.config import Config
+from engine.events import (
+    DIVERGED,
+    FINISHED,
+    INTERRUPTED,
+    STOPPED,
+    EpochReport,
+    EventSink,
+    ForecastReport,
+    ModelFinished,
+    Phase,
+    RunFinished,
+    RunStarted,
+)
+from engine.stop import StopSignal
+
+
+@dataclass
+class _History:
+    """Per-model losses as they arrive, for the metrics at the end."""
+
+    losses: list[float] = field(default_factory=list)
+    val_losses: list[float] = field(default_factory=list)
+
+
+def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal | None = None) -> RunFinished:
+    """Run ``config`` end to end, writing into ``run_dir`` and reporting to ``sink``.
+
+    ``stop`` is a :class:`StopSignal` (created here if not given); setting it
+    ends training after the current epoch, and the run is still written out completely.
+    """
+    config.validate()
+    from engine.artifacts import RunFolder
+
+    stop = stop if stop is not None else StopSignal()
+    folder = RunFolder(run_dir)  # before the slow import: a bad --out fails at once
+    folder.write_json("config.json", config.to_dict())
+    folder.write_json("metrics.json", {"status": "running", "models": {}})
+    try:
+        return _run(config, folder, sink, stop)
+    finally:
+        folder.close()
+
+
+def _run(config: Config, folder: object, sink: EventSink, stop: StopSignal) -> RunFinished:
+    sink(Phase("loading TensorFlow"))
+    from engine import runtime
+
+    device = runtime.prepare_device(config.device)
+    from engine.callbacks import ForecastPreview, StreamingCallback
+    from engine.data import make_dataset
+    from engine.forecast import make_forecaster
+    from engine.models import build_model, summary_text
+    from engine.trainer import train_all
+
+    dataset = make_dataset(config)
+    unroll = config.trainer == "fast" and config.window <= 50
+    # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
+    # ~10 s, more than it saves over 1,000 epochs (measured, see README "Performance").
+    models = {kind: build_model(kind, config, unroll=unroll and kind == "rnn") for kind in config.models}
+    summaries = {kind: summary_text(model) for kind, model in models.items()}
+    params = {kind: int(model.count_params()) for kind, model in models.items()}
+    folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
+    sink(RunStarted(folder.path, device, summaries, params))
+    sink(Phase("training"))
+
+    forecasters = {kind: make_forecaster(model, dataset, config) for kind, model in models.items()}
+    histories = {kind: _History() for kind in models}
+
+    def on_epoch(report: EpochReport) -> None:
+        histories[report.model].losses.append(report.loss)
+        histories[report.model].val_losses.append(report.val_loss)
+        folder.append_epoch(report)
+        sink(report)
+
+    def callbacks_for(kind: str) -> list:
+        return [
+            StreamingCallback(kind, config.epochs, on_epoch),
+            ForecastPreview(kind, config.forecast_every, forecasters[kind], sink),
+        ]
+
+    outcomes = train_all(models, dataset, config, callbacks_for, stop)
+    for kind, outcome in outcomes.items():
+        sink(ModelFinished(kind, outcome.status, outcome.epochs_done))
+
+    sink(Phase("forecasting"))
+    forecasts = {}
+    for kind, model in models.items():
+        if outcomes[kind].status != DIVERGED and outcomes[kind].epochs_done > 0:
+            forecasts[kind] = forecasters[kind]()
+            sink(ForecastReport(kind, outcomes[kind].epochs_done, forecasts[kind], final=True))
+        model.save(folder.path / f"{kind}.keras")
+    folder.write_forecasts(forecasts)
+
+    metrics = {
+        kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind))
+        for kind in models
+    }
+    status = _run_status([o.status for o in outcomes.values()])
+    folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})
+    finished = RunFinished(folder.path, status, metrics)
+    sink(finished)
+    return finished
+
+
+def _model_metrics(history: _History, params: int, outcome: object, forecast: object | None) -> dict:
+    """What ``metrics.json`` says about one model."""
+    val = history.val_losses
+    finite_val = [(v, i) for i, v in enumerate(val) if math.isfinite(v)]
+    best_val, best_index = min(finite_val) if finite_val else (math.nan, -1)
+    return {
+        "params": params,
+        "status": outcome.status,
+        "epochs_done": outcome.epochs_done,
+        "final_loss": history.losses[-1] if history.losses else math.nan,
+        "final_val_loss": val[-1] if val else math.nan,
+        "best_val_loss": best_val,
+        "best_epoch": best_index + 1 if best_index >= 0 else None,
+        "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
+        "seconds": round(outcome.seconds, 3),
+        "epochs_per_second": round(outcome.epochs_done / outcome.seconds, 2) if outcome.seconds else 0.0,
+    }
+
+
+def _run_status(statuses: list[str]) -> str:
+    """The run's status: interrupted or stopped if it was cut short, diverged if any model was."""
+    for status in (INTERRUPTED, STOPPED, DIVERGED):
+        if status in statuses:
+            return status
+    return FINISHED

@@ -1,0 +1,111 @@
+"""``rnnlstm-tui --headless``: the same engine and artifacts, reported as log lines."""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from engine.artifacts import new_run_dir
+from engine.cli import Invocation
+from engine.events import INTERRUPTED, EpochReport, Event, ModelFinished, Phase, RunFinished, RunStarted
+from engine.stop import StopSignal
+
+PROGRESS_INTERVAL = 1.0
+"""Seconds between progress lines: readable in a log file, yet visibly alive."""
+
+SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+
+
+class ProgressPrinter:
+    """Turns engine events into at most one progress line per second, then a metrics table."""
+
+    def __init__(self, stream: TextIO, epochs: int) -> None:
+        self.stream = stream
+        self.epochs = epochs
+        self.latest: dict[str, EpochReport] = {}
+        self._lock = threading.Lock()  # events come from one thread per model
+        self._last_print = 0.0
+        self._started = time.perf_counter()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, EpochReport):
+                self.latest[event.model] = event
+                now = time.perf_counter()
+                if now - self._last_print >= PROGRESS_INTERVAL or event.epoch == event.epochs:
+                    self._last_print = now
+                    self._line(self._progress())
+            elif isinstance(event, Phase):
+                self._line(event.text)
+            elif isinstance(event, RunStarted):
+                self._line(f"device {event.device}; run folder {event.run_dir}")
+                self._line("params " + ", ".join(f"{k} {v:,}" for k, v in event.params.items()))
+            elif isinstance(event, ModelFinished):
+                self._line(f"{event.model} {event.status} at epoch {event.epoch}")
+            elif isinstance(event, RunFinished):
+                self.stream.write(metrics_table(event.metrics) + "\n")
+                self._line(f"{event.status}; artifacts in {event.run_dir}")
+
+    def _progress(self) -> str:
+        parts = [
+            f"{r.model} {r.epoch:>{len(str(self.epochs))}}/{self.epochs} "
+            f"loss {r.loss:.3e} val {r.val_loss:.3e}"
+            for r in self.latest.values()
+        ]
+        return " | ".join(parts)
+
+    def _line(self, text: str) -> None:
+        self.stream.write(f"[{time.perf_counter() - self._started:7.1f}s] {text}\n")
+        self.stream.flush()
+
+
+def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
+    """The final metrics as an aligned plain-text table."""
+    header = ("model", "params", "loss", "val loss", "best val (epoch)", "fc RMSE", "seconds", "ep/s", "status")
+    rows = [header]
+    for name, m in metrics.items():
+        best = f"{_num(m['best_val_loss'])} ({m['best_epoch']})"
+        status = str(m["status"]) + (f" at epoch {m['epochs_done']}" if m["status"] != "finished" else "")
+        rows.append((name, f"{m['params']:,}", _num(m["final_loss"]), _num(m["final_val_loss"]), best,
+                     _num(m["forecast_rmse"], "{:.4f}"), f"{m['seconds']:.1f}", f"{m['epochs_per_second']:.1f}",
+                     status))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _num(value: object, fmt: str = "{:.3e}") -> str:
+    return fmt.format(value) if isinstance(value, float) and math.isfinite(value) else "—"
+
+
+def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
+    """Run the experiment with no UI; return the exit code (0, or 128 + signal when interrupted).
+
+    SIGINT, SIGTERM and SIGHUP (an SSH connection that drops) stop training after the current
+    epoch; the run folder is still completed, with status ``interrupted``.
+    """
+    from engine.experiment import run_experiment
+    from engine.runtime import DeviceError
+
+    stop = StopSignal()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.request(INTERRUPTED)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in SIGNAL_EXIT_CODES}
+    try:
+        run_dir = invocation.out or new_run_dir(Path("runs"))
+        run_experiment(invocation.config, run_dir, ProgressPrinter(stream, invocation.config.epochs), stop)
+    except DeviceError as error:
+        print(f"rnnlstm-tui: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return SIGNAL_EXIT_CODES[received[0]] if received else 0

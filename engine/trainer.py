@@ -1,0 +1,151 @@
+"""Training: the fast graph-mode trainer, ``model.fit`` as reference, and both models at once.
+
+Where the time goes (``shared/DESIGN.md`` §2): the maths of an epoch is tiny, nearly all of
+``fit``'s 230 ms/epoch is per-batch dispatch. The fast trainer runs one whole epoch (every
+batch, then the validation loss) as a single XLA-compiled call, and trains the models in
+parallel threads (TensorFlow releases the GIL inside a call). Keras callbacks still run once
+per epoch, so a stop request or ``EarlyStopping`` takes effect after the current epoch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from engine.callbacks import TrainingGuard
+from engine.config import Config
+from engine.data import Dataset
+from engine.events import FINISHED
+from engine.stop import StopSignal
+
+EpochFunction = Callable[[np.ndarray], tuple[float, float]]
+
+
+@dataclass
+class Outcome:
+    """How one model's training ended."""
+
+    model: str
+    status: str
+    epochs_done: int
+    seconds: float
+
+
+def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) -> EpochFunction:
+    """One call = one epoch: SGD over the training windows in ``order``, then the val loss.
+
+    Returns the batch-size-weighted mean training loss (what ``fit`` logs as ``loss``) and
+    the validation MSE. Full batches run in a ``tf.range`` loop so the graph is traced once,
+    the short last batch (162 = 16 × 10 + 2) separately.
+    """
+    x_train, y_train = (tf.constant(a) for a in dataset.train)
+    x_val, y_val = (tf.constant(a) for a in dataset.val)
+    n_train, batch = dataset.n_train, config.batch_size
+    n_full, remainder = divmod(n_train, batch)
+    variables = model.trainable_variables
+    model.optimizer.build(variables)
+
+    def sgd_step(indices: tf.Tensor) -> tf.Tensor:
+        inputs, targets = tf.gather(x_train, indices), tf.gather(y_train, indices)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(inputs, training=True) - targets))
+        model.optimizer.apply(tape.gradient(loss, variables), variables)
+        return loss
+
+    @tf.function(jit_compile=True)
+    def epoch(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        batches = tf.reshape(order[: n_full * batch], (n_full, batch))
+        total = tf.constant(0.0)
+        for b in tf.range(n_full):
+            total += sgd_step(batches[b]) * float(batch)
+        if remainder:
+            total += sgd_step(order[n_full * batch :]) * float(remainder)
+        val_loss = tf.reduce_mean(tf.square(model(x_val, training=False) - y_val))
+        return total / n_train, val_loss
+
+    def run(order: np.ndarray) -> tuple[float, float]:
+        loss, val_loss = epoch(tf.constant(order, dtype=tf.int32))
+        return float(loss), float(val_loss)
+
+    return run
+
+
+def train_fast(
+    name: str, model: keras.Model, dataset: Dataset, config: Config,
+    callbacks: list[keras.callbacks.Callback], stop: StopSignal,
+) -> Outcome:
+    """Train ``model`` for ``config.epochs`` with the compiled epoch function."""
+    epoch_function = make_epoch_function(model, dataset, config)
+    guard = TrainingGuard(stop)
+    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=model, epochs=config.epochs)
+    # Each model gets its own stream of permutations, so results don't depend on thread timing.
+    rng = np.random.default_rng(config.seed)
+    started = time.perf_counter()
+    model.stop_training = False
+    callback_list.on_train_begin()
+    for epoch in range(config.epochs):
+        if stop.is_set():
+            guard.on_epoch_end(epoch - 1, {})  # records the stop reason when stopped before epoch 1 ends
+            break
+        callback_list.on_epoch_begin(epoch)
+        order = rng.permutation(dataset.n_train) if config.shuffle else np.arange(dataset.n_train)
+        loss, val_loss = epoch_function(order)
+        callback_list.on_epoch_end(epoch, {"loss": loss, "val_loss": val_loss})
+        if model.stop_training:
+            break
+    callback_list.on_train_end()
+    return Outcome(name, guard.status or FINISHED, guard.last_epoch, time.perf_counter() - started)
+
+
+def train_fit(
+    name: str, model: keras.Model, dataset: Dataset, config: Config,
+    callbacks: list[keras.callbacks.Callback], stop: StopSignal,
+) -> Outcome:
+    """Train with plain ``model.fit`` — the seed's way, kept as the reference trainer."""
+    guard = TrainingGuard(stop)
+    started = time.perf_counter()
+    model.fit(
+        *dataset.train,
+        validation_data=dataset.val,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        shuffle=config.shuffle,
+        callbacks=[*callbacks, guard],
+        verbose=0,
+    )
+    return Outcome(name, guard.status or FINISHED, guard.last_epoch, time.perf_counter() - started)
+
+
+TRAINERS = {"fast": train_fast, "fit": train_fit}
+
+
+def train_all(
+    models: dict[str, keras.Model], dataset: Dataset, config: Config,
+    callbacks_for: Callable[[str], list[keras.callbacks.Callback]], stop: StopSignal,
+) -> dict[str, Outcome]:
+    """Train every model, each in its own thread; re-raise the first error any of them hit."""
+    trainer = TRAINERS[config.trainer]
+    outcomes: dict[str, Outcome] = {}
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            outcomes[name] = trainer(name, models[name], dataset, config, callbacks_for(name), stop)
+        except BaseException as error:
+            errors.append(error)
+            stop.request()  # don't leave the other model running on its own
+
+    threads = [threading.Thread(target=work, args=(name,), name=f"train-{name}") for name in models]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return outcomes

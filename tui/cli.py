@@ -1,0 +1,29 @@
+"""Entry point of the ``rnnlstm-tui`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from engine.cli import UsageError, fail, parse_invocation
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options (before TensorFlow loads), then run headless or open the TUI."""
+    try:
+        invocation = parse_invocation(argv)
+    except UsageError as error:
+        fail(str(error))
+    if invocation.headless:
+        from engine.headless import run_headless
+
+        return run_headless(invocation)
+    if not sys.stdout.isatty():
+        fail("stdout is not a terminal, so the TUI cannot draw; allowed: run it in a terminal, "
+             "or add --headless for log output")
+    from tui.app import run_app
+
+    return run_app(invocation)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
