@@ -13,10 +13,20 @@ from engine.artifacts import RunFolderError, check_out_dir
 from engine.config import DEFAULT, DEVICES, MODEL_KINDS, TRAINERS, Config, ConfigError
 
 OPTION_OF_FIELD = {
-    "points": "--points", "tau": "--tau", "window": "--window", "units": "--units",
-    "batch_size": "--batch-size", "epochs": "--epochs", "validation_split": "--validation-split",
-    "learning_rate": "--lr", "models": "--models", "seed": "--seed", "trainer": "--trainer",
-    "device": "--device", "forecast_every": "--forecast-every", "x_max": "--x-max",
+    "points": "--points",
+    "tau": "--tau",
+    "window": "--window",
+    "units": "--units",
+    "batch_size": "--batch-size",
+    "epochs": "--epochs",
+    "validation_split": "--validation-split",
+    "learning_rate": "--lr",
+    "models": "--models",
+    "seed": "--seed",
+    "trainer": "--trainer",
+    "device": "--device",
+    "forecast_every": "--forecast-every",
+    "x_max": "--x-max",
 }
 """Which option sets which ``Config`` field, so errors name what the user typed."""
 
@@ -53,18 +63,34 @@ def build_parser() -> argparse.ArgumentParser:
     add("--lr", metavar="X", help=f"SGD learning rate (default {DEFAULT.learning_rate})")
     add("--tau", metavar="X", help=f"decay constant of exp(-x/tau)cos(x) (default {DEFAULT.tau:g})")
     add("--points", metavar="N", help=f"samples of the series on [0, 5π] (default {DEFAULT.points})")
-    add("--validation-split", metavar="X",
-        help=f"fraction of windows held out, the last ones (default {DEFAULT.validation_split})")
-    add("--models", metavar="LIST",
-        help=f"comma-separated, from {','.join(MODEL_KINDS)} (default {','.join(DEFAULT.models)})")
+    add(
+        "--validation-split",
+        metavar="X",
+        help=f"fraction of windows held out, the last ones (default {DEFAULT.validation_split})",
+    )
+    add(
+        "--models",
+        metavar="LIST",
+        help=f"comma-separated, from {','.join(MODEL_KINDS)} (default {','.join(DEFAULT.models)})",
+    )
     add("--seed", metavar="N", help=f"random seed for weights and shuffling (default {DEFAULT.seed})")
-    add("--forecast-every", metavar="N",
-        help=f"epochs between live forecast previews, 0 = off (default {DEFAULT.forecast_every})")
-    add("--trainer", metavar="NAME",
-        help=f"{' or '.join(TRAINERS)}: the compiled loop, or plain model.fit (default {DEFAULT.trainer})")
+    add(
+        "--forecast-every",
+        metavar="N",
+        help=f"epochs between live forecast previews, 0 = off (default {DEFAULT.forecast_every})",
+    )
+    add(
+        "--trainer",
+        metavar="NAME",
+        help=f"{' or '.join(TRAINERS)}: the compiled loop, or plain model.fit (default {DEFAULT.trainer})",
+    )
     add("--device", metavar="NAME", help=f"{', '.join(DEVICES)} (default {DEFAULT.device})")
-    add("--out", metavar="DIR", type=Path,
-        help="run folder to create (default: a new runs/<timestamp>/); refuses one that holds a run")
+    add(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="run folder to create (default: a new runs/<timestamp>/); refuses one that holds a run",
+    )
     return parser
 
 

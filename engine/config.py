@@ -96,18 +96,31 @@ class Config:
         _check_int("points", self.points, 3, 1_000_000)
         _check_float("x_max", self.x_max, positive=True)
         _check_float("tau", self.tau, positive=True)
-        _check_int("window", self.window, 1, self.points - 2,
-                   f"an integer from 1 to points - 2 = {self.points - 2} (at least 2 windows)")
+        _check_int(
+            "window",
+            self.window,
+            1,
+            self.points - 2,
+            f"an integer from 1 to points - 2 = {self.points - 2} (at least 2 windows)",
+        )
         _check_int("units", self.units, 1, 4096)
         _check_int("epochs", self.epochs, 1, 1_000_000)
         _check_float("validation_split", self.validation_split, positive=True)
         if not 0 < self.validation_split <= 0.5:
             raise ConfigError("validation_split", self.validation_split, "a number in (0, 0.5]")
         if self.n_val < 1:
-            raise ConfigError("validation_split", self.validation_split,
-                              f"a split that holds out at least 1 of the {self.n_windows} windows")
-        _check_int("batch_size", self.batch_size, 1, self.n_train,
-                   f"an integer from 1 to the number of training windows ({self.n_train})")
+            raise ConfigError(
+                "validation_split",
+                self.validation_split,
+                f"a split that holds out at least 1 of the {self.n_windows} windows",
+            )
+        _check_int(
+            "batch_size",
+            self.batch_size,
+            1,
+            self.n_train,
+            f"an integer from 1 to the number of training windows ({self.n_train})",
+        )
         _check_float("learning_rate", self.learning_rate, positive=True)
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_int("forecast_every", self.forecast_every, 0, 1_000_000)

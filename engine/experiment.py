@@ -104,8 +104,7 @@ def _run(config: Config, folder: object, sink: EventSink, stop: StopSignal) -> R
     folder.write_forecasts(forecasts)
 
     metrics = {
-        kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind))
-        for kind in models
+        kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind)) for kind in models
     }
     status = _run_status([o.status for o in outcomes.values()])
     folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})

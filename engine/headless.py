@@ -53,8 +53,7 @@ class ProgressPrinter:
 
     def _progress(self) -> str:
         parts = [
-            f"{r.model} {r.epoch:>{len(str(self.epochs))}}/{self.epochs} "
-            f"loss {r.loss:.3e} val {r.val_loss:.3e}"
+            f"{r.model} {r.epoch:>{len(str(self.epochs))}}/{self.epochs} loss {r.loss:.3e} val {r.val_loss:.3e}"
             for r in self.latest.values()
         ]
         return " | ".join(parts)
@@ -71,9 +70,19 @@ def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
     for name, m in metrics.items():
         best = f"{_num(m['best_val_loss'])} ({m['best_epoch']})"
         status = str(m["status"]) + (f" at epoch {m['epochs_done']}" if m["status"] != "finished" else "")
-        rows.append((name, f"{m['params']:,}", _num(m["final_loss"]), _num(m["final_val_loss"]), best,
-                     _num(m["forecast_rmse"], "{:.4f}"), f"{m['seconds']:.1f}", f"{m['epochs_per_second']:.1f}",
-                     status))
+        rows.append(
+            (
+                name,
+                f"{m['params']:,}",
+                _num(m["final_loss"]),
+                _num(m["final_val_loss"]),
+                best,
+                _num(m["forecast_rmse"], "{:.4f}"),
+                f"{m['seconds']:.1f}",
+                f"{m['epochs_per_second']:.1f}",
+                status,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 

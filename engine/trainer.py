@@ -77,8 +77,12 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
 
 
 def train_fast(
-    name: str, model: keras.Model, dataset: Dataset, config: Config,
-    callbacks: list[keras.callbacks.Callback], stop: StopSignal,
+    name: str,
+    model: keras.Model,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
 ) -> Outcome:
     """Train ``model`` for ``config.epochs`` with the compiled epoch function."""
     epoch_function = make_epoch_function(model, dataset, config)
@@ -104,8 +108,12 @@ def train_fast(
 
 
 def train_fit(
-    name: str, model: keras.Model, dataset: Dataset, config: Config,
-    callbacks: list[keras.callbacks.Callback], stop: StopSignal,
+    name: str,
+    model: keras.Model,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
 ) -> Outcome:
     """Train with plain ``model.fit`` — the seed's way, kept as the reference trainer."""
     guard = TrainingGuard(stop)
@@ -126,8 +134,11 @@ TRAINERS = {"fast": train_fast, "fit": train_fit}
 
 
 def train_all(
-    models: dict[str, keras.Model], dataset: Dataset, config: Config,
-    callbacks_for: Callable[[str], list[keras.callbacks.Callback]], stop: StopSignal,
+    models: dict[str, keras.Model],
+    dataset: Dataset,
+    config: Config,
+    callbacks_for: Callable[[str], list[keras.callbacks.Callback]],
+    stop: StopSignal,
 ) -> dict[str, Outcome]:
     """Train every model, each in its own thread; re-raise the first error any of them hit."""
     trainer = TRAINERS[config.trainer]

@@ -18,8 +18,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_headless(invocation)
     if not sys.stdout.isatty():
-        fail("stdout is not a terminal, so the TUI cannot draw; allowed: run it in a terminal, "
-             "or add --headless for log output")
+        fail(
+            "stdout is not a terminal, so the TUI cannot draw; allowed: run it in a terminal, "
+            "or add --headless for log output"
+        )
     from tui.app import run_app
 
     return run_app(invocation)
