@@ -33,6 +33,8 @@ def check_out_dir(path: Path) -> None:
     if (path / "config.json").exists():
         raise RunFolderError(f"--out {path}: already holds a run; allowed: a new or empty folder")
     parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise RunFolderError(f"--out {path}: {parent} is a file; allowed: a folder path")
     if not os.access(parent, os.W_OK):
         raise RunFolderError(f"--out {path}: {parent} is not writable; allowed: a folder you can write")
 

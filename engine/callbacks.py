@@ -64,6 +64,11 @@ class TrainingGuard(keras.callbacks.Callback):
             self.status = self.stop.reason if self.stop.reason in (STOPPED, INTERRUPTED) else STOPPED
             self.model.stop_training = True
 
+    def on_train_end(self, logs: dict | None = None) -> None:
+        # Another callback (EarlyStopping, say) ended training before the planned epochs.
+        if self.status is None and getattr(self.model, "stop_training", False):
+            self.status = STOPPED
+
 
 class ForecastPreview(keras.callbacks.Callback):
     """Every ``every`` epochs, runs the (cheap) closed-loop forecast and reports it."""

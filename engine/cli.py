@@ -50,6 +50,7 @@ class Invocation:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnnlstm-tui",
+        allow_abbrev=False,  # "--epoch 5" is a typo to report, not a prefix to guess
         description="Train a SimpleRNN and an LSTM side by side on a damped oscillation, "
         "watch the losses live, then compare closed-loop forecasts. "
         "Defaults reproduce the seed notebook.",

@@ -1,0 +1,13 @@
+"""Shared fixtures: tiny configs so the real engine runs in seconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import Config
+
+
+@pytest.fixture
+def tiny_config() -> Config:
+    """The seed's experiment, cut to a few epochs with no live forecast previews."""
+    return Config(epochs=3, forecast_every=0)

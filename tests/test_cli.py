@@ -1,0 +1,105 @@
+"""The command line: bad input gets one clear line and exit 2; headless runs write a complete run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.artifacts import read_history
+
+COMMAND = [sys.executable, "-m", "tui.cli"]
+
+
+def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *args], cwd=cwd, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--epochs", "ten"], "--epochs ten: not a whole number"),
+        (["--epochs", "1.5"], "--epochs 1.5: not a whole number"),
+        (["--epochs", "0"], "--epochs 0: not allowed; allowed: an integer from 1"),
+        (["--units", "-4"], "--units -4: not allowed"),
+        (["--lr", "nan"], "--lr nan: not finite"),
+        (["--lr", "inf"], "--lr inf: not finite"),
+        (["--lr", "0"], "--lr 0.0: not allowed; allowed: a finite number greater than 0"),
+        (["--lr", "fast"], "--lr fast: not a number"),
+        (["--tau", "-1"], "--tau -1.0: not allowed"),
+        (["--batch-size", "500"], "allowed: an integer from 1 to the number of training windows (162)"),
+        (["--window", "199"], "--window 199: not allowed; allowed: an integer from 1 to points - 2"),
+        (["--validation-split", "0.9"], "--validation-split 0.9: not allowed; allowed: a number in (0, 0.5]"),
+        (["--models", "rnn,rnn"], "--models rnn,rnn: not allowed; allowed: a non-empty list of distinct"),
+        (["--models", "rnn,transformer"], "--models rnn,transformer: not allowed"),
+        (["--models", ""], "--models : not allowed"),
+        (["--trainer", "magic"], "--trainer magic: not allowed; allowed: one of fast, fit"),
+        (["--device", "tpu"], "--device tpu: not allowed; allowed: one of auto, cpu, gpu"),
+    ],
+)
+def test_bad_option_values_get_one_line_and_exit_2(args: list[str], expected: str, tmp_path: Path) -> None:
+    result = _run([*args, "--headless"], tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists()  # nothing was started
+
+
+def test_out_that_is_a_file_or_holds_a_run_is_refused(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    assert "is a file" in _run(["--headless", "--out", str(a_file)], tmp_path).stderr
+    assert "is a file" in _run(["--headless", "--out", str(a_file / "run")], tmp_path).stderr
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "config.json").write_text("{}")
+    result = _run(["--headless", "--out", str(tmp_path / "old")], tmp_path)
+    assert result.returncode == 2 and "already holds a run" in result.stderr
+    assert a_file.read_text() == "keep me" and (tmp_path / "old" / "config.json").read_text() == "{}"
+
+
+def test_unknown_options_get_argparses_message(tmp_path: Path) -> None:
+    result = _run(["--epoch", "5"], tmp_path)
+    assert result.returncode == 2 and "unrecognized arguments: --epoch" in result.stderr
+
+
+def test_gpu_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
+    result = _run(["--headless", "--device", "gpu", "--epochs", "2", "--out", "r"], tmp_path)
+    if "GPU" in result.stdout and result.returncode == 0:
+        pytest.skip("this machine has a GPU")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "rnnlstm-tui: error: --device gpu: TensorFlow sees no GPU here; allowed: auto or cpu"
+    ]
+
+
+def test_tui_refuses_a_non_terminal_stdout(tmp_path: Path) -> None:
+    result = _run(["--epochs", "2"], tmp_path)
+    assert result.returncode == 2 and "--headless" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_headless_run_writes_every_artifact(tmp_path: Path) -> None:
+    result = _run(["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "run"
+    names = {p.name for p in run.iterdir()}
+    assert {"config.json", "history.csv", "forecast.csv", "summaries.txt", "metrics.json"} <= names
+    assert {"rnn.keras", "lstm.keras"} <= names
+    assert json.loads((run / "config.json").read_text())["epochs"] == 4
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "finished"
+    assert {m["params"] for m in metrics["models"].values()} == {1721, 6761}
+    assert len(read_history(run)) == 8  # 2 models × 4 epochs
+    header = (run / "forecast.csv").read_text().splitlines()[0]
+    assert header == "index,x,truth,rnn,lstm"
+    assert "fc RMSE" in result.stdout and "\r" not in result.stdout
+    assert result.stderr == ""  # TensorFlow's chatter stays off the terminal
+
+
+def test_second_run_gets_a_new_folder(tmp_path: Path) -> None:
+    for _ in range(2):
+        assert _run(["--headless", "--epochs", "1", "--models", "rnn"], tmp_path).returncode == 0
+    assert len(list((tmp_path / "runs").iterdir())) == 2

@@ -1,0 +1,100 @@
+"""Training with the real Keras models: parity with fit, reproducibility, divergence, stopping."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.artifacts import read_history
+from engine.config import Config
+from engine.events import EpochReport, Event, ModelFinished
+from engine.experiment import run_experiment
+from engine.stop import StopSignal
+
+
+def _losses(run_dir: Path, model: str) -> np.ndarray:
+    rows = [r for r in read_history(run_dir) if r["model"] == model]
+    return np.array([[float(r["loss"]), float(r["val_loss"])] for r in rows])
+
+
+def test_param_counts_match_the_seed() -> None:
+    from engine.models import build_model, summary_text
+
+    config = Config()
+    counts = {kind: build_model(kind, config).count_params() for kind in ("rnn", "lstm", "gru")}
+    assert counts["rnn"] == 1_721 and counts["lstm"] == 6_761
+    assert counts["gru"] == 5_201  # 3 gates × (40·(1+40) + 2·40) + Dense 41 (reset_after GRU)
+    text = summary_text(build_model("lstm", config))
+    assert "6,761" in text and "LSTM" in text
+
+
+def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
+    # Same seed → same initial weights; no shuffling → the same batches in the same order.
+    base = Config(epochs=4, shuffle=False, forecast_every=0)
+    run_experiment(base, tmp_path / "fast", lambda event: None)
+    run_experiment(dataclasses.replace(base, trainer="fit"), tmp_path / "fit", lambda event: None)
+    for model in base.models:
+        fast, fit = _losses(tmp_path / "fast", model), _losses(tmp_path / "fit", model)
+        assert fast.shape == fit.shape == (4, 2)
+        np.testing.assert_allclose(fast, fit, rtol=2e-4)
+        assert fast[-1, 0] < fast[0, 0]  # and it is learning, not standing still
+
+
+def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Path) -> None:
+    config = Config(epochs=3, forecast_every=0, models=("lstm",))
+    run_experiment(config, tmp_path / "a", lambda event: None)
+    run_experiment(config, tmp_path / "b", lambda event: None)
+    run_experiment(dataclasses.replace(config, seed=1), tmp_path / "c", lambda event: None)
+    np.testing.assert_array_equal(_losses(tmp_path / "a", "lstm"), _losses(tmp_path / "b", "lstm"))
+    assert not np.array_equal(_losses(tmp_path / "a", "lstm"), _losses(tmp_path / "c", "lstm"))
+
+
+def test_a_diverging_model_stops_while_the_other_trains_on(tmp_path: Path) -> None:
+    events: list[Event] = []
+    # At lr 0.5 the SimpleRNN blows up in its first epoch; the LSTM survives.
+    finished = run_experiment(Config(epochs=6, learning_rate=0.5, forecast_every=0), tmp_path / "r", events.append)
+    rnn, lstm = finished.metrics["rnn"], finished.metrics["lstm"]
+    assert rnn["status"] == "diverged" and rnn["epochs_done"] == 1
+    assert lstm["status"] == "finished" and lstm["epochs_done"] == 6
+    assert finished.status == "diverged"
+    assert ModelFinished("rnn", "diverged", 1) in events
+    assert not np.isfinite(_losses(tmp_path / "r", "rnn")[-1]).all()  # the row that diverged is kept
+
+
+def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> None:
+    stop = StopSignal()
+    reports: list[EpochReport] = []
+
+    def sink(event: Event) -> None:
+        if isinstance(event, EpochReport):
+            reports.append(event)
+            if event.epoch == 2:
+                stop.request()
+
+    finished = run_experiment(Config(epochs=500, models=("rnn",)), tmp_path / "r", sink, stop)
+    assert finished.status == "stopped"
+    assert finished.metrics["rnn"]["epochs_done"] == 2
+    assert len(_losses(tmp_path / "r", "rnn")) == len(reports) == 2
+
+
+@pytest.mark.parametrize("trainer", ["fast", "fit"])
+def test_keras_callbacks_run_once_per_epoch_and_can_stop_training(trainer: str) -> None:
+    import keras
+
+    from engine.data import make_dataset
+    from engine.models import build_model
+    from engine.trainer import TRAINERS
+
+    config = Config(epochs=40, trainer=trainer, models=("rnn",))
+    # min_delta=1 means no epoch ever "improves", so patience 2 ends training after epoch 3.
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, min_delta=1.0)
+    seen: list[int] = []
+    counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    outcome = TRAINERS[trainer](
+        "rnn", build_model("rnn", config), make_dataset(config), config, [early, counter], StopSignal()
+    )
+    assert seen == [0, 1, 2]
+    assert outcome.epochs_done == 3 and outcome.status == "stopped"

@@ -1,0 +1,46 @@
+"""Signals on a headless run: training stops, the folder is complete, the exit code says why."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int) -> None:
+    target_epoch = random.randint(2, 30)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--headless", "--models", "lstm", "--epochs", "100000", "--out", "run"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    # Wait on the run's own progress lines (one a second) until it is past the chosen epoch.
+    for line in process.stdout:
+        if "/100000" in line and int(line.split("lstm")[1].split("/")[0]) >= target_epoch:
+            break
+    sent = time.perf_counter()
+    process.send_signal(signum)
+    rest = process.stdout.read()
+    assert process.wait(timeout=30) == exit_code
+    assert time.perf_counter() - sent < 2.0
+
+    run = tmp_path / "run"
+    metrics = json.loads((run / "metrics.json").read_text())
+    epochs_done = metrics["models"]["lstm"]["epochs_done"]
+    assert metrics["status"] == "interrupted" and epochs_done >= target_epoch
+    text = (run / "history.csv").read_text()
+    assert text.endswith("\n")  # no torn last line
+    rows = list(csv.DictReader(text.splitlines()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, epochs_done + 1))
+    assert json.loads((run / "config.json").read_text())["epochs"] == 100000
+    assert f"interrupted at epoch {epochs_done}" in rest
