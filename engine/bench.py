@@ -1,99 +1,120 @@
 """``python -m engine.bench``: the seed's way and the engine's way, side by side, same config.
 
-Prints a table of seconds and ratios for training each model, the forecasts and the whole,
-with each side's final losses so equivalence is visible. Nothing here asserts on timing.
+Without ``--suite`` it compares the two ways (default 100 epochs; ``--epochs 1000`` is the
+notebook's full run). ``--suite`` adds the scaling curves and the TUI measurements, and
+writes ``bench.md`` and ``bench.json`` into ``--results``. Nothing here asserts on timing.
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
+import json
 from pathlib import Path
 
+from engine import bench_suite as suite
 from engine.cli import UsageError, fail, parse_int
 from engine.config import Config
 
 DEFAULT_BENCH_EPOCHS = 100
-"""Short enough to finish in a few minutes; ``--epochs 1000`` is the seed's full run."""
+"""Short enough to finish in a few minutes."""
 
 
-def compare(config: Config) -> list[tuple[str, float, float, str, str]]:
-    """Run both ways for ``config``; rows of (what, seed seconds, ours seconds, seed result, our result)."""
-    from engine import runtime
-
-    runtime.prepare_device(config.device)
-    from engine.experiment import run_experiment
-    from engine.seed_way import run_seed_model
-
-    seed_started = time.perf_counter()
-    seed = {kind: run_seed_model(kind, config) for kind in config.models}
-    seed_whole = time.perf_counter() - seed_started
-
-    with tempfile.TemporaryDirectory() as temp:
-        ours_started = time.perf_counter()
-        finished = run_experiment(config, Path(temp) / "run", lambda event: None)
-        ours_whole = time.perf_counter() - ours_started
-        forecast_seconds = _forecast_seconds(config, Path(temp) / "run")
-
-    rows = []
-    for kind in config.models:
-        m = finished.metrics[kind]
-        rows.append(
-            (
-                f"train {kind}",
-                seed[kind].fit_seconds,
-                float(m["seconds"]),
-                f"loss {seed[kind].final_loss:.2e} val {seed[kind].final_val_loss:.2e}",
-                f"loss {m['final_loss']:.2e} val {m['final_val_loss']:.2e}",
-            )
-        )
-    rows.append(("forecasts (all models)", sum(s.forecast_seconds for s in seed.values()), forecast_seconds, "", ""))
-    rows.append(("whole experiment", seed_whole, ours_whole, "", ""))
-    return rows
-
-
-def _forecast_seconds(config: Config, run_dir: Path) -> float:
-    """Time the engine's forecasts of the trained models, compile included (as a run pays it)."""
-    import keras
-
-    from engine.data import make_dataset
-    from engine.forecast import make_forecaster
-
-    dataset = make_dataset(config)
-    started = time.perf_counter()
-    for kind in config.models:
-        model = keras.models.load_model(run_dir / f"{kind}.keras")
-        make_forecaster(model, dataset, config)()
-    return time.perf_counter() - started
-
-
-def format_table(rows: list[tuple[str, float, float, str, str]], config: Config) -> str:
-    """A Markdown table, readable as plain text too."""
+def compare_table(seed: dict, ours: dict, config: Config) -> list[str]:
+    """Markdown rows: seconds and speed-up per model, for the forecasts and for the whole."""
     lines = [
-        f"epochs {config.epochs}, models {','.join(config.models)}, trainer {config.trainer}",
+        f"Seed's way vs ours — epochs {config.epochs}, models {','.join(config.models)}, device {config.device}",
         "",
-        "| work | seed's way (s) | ours (s) | speed-up | seed final | ours final |",
+        "| work | seed's way (s) | ours (s) | speed-up | seed final loss / val | ours final loss / val |",
         "|---|---:|---:|---:|---|---|",
     ]
-    for what, seed_s, ours_s, seed_note, ours_note in rows:
-        ratio = seed_s / ours_s if ours_s else float("inf")
-        lines.append(f"| {what} | {seed_s:.2f} | {ours_s:.2f} | {ratio:.1f}× | {seed_note} | {ours_note} |")
-    return "\n".join(lines)
+    for kind in config.models:
+        s, o = seed["models"][kind], ours["models"][kind]
+        lines.append(
+            f"| train {kind} | {s['train_s']:.2f} | {o['train_s']:.2f} | {_ratio(s['train_s'], o['train_s'])} "
+            f"| {s['loss']:.2e} / {s['val_loss']:.2e} | {o['loss']:.2e} / {o['val_loss']:.2e} |"
+        )
+    seed_fc = sum(m["forecast_s"] for m in seed["models"].values())
+    ours_first = sum(m["forecast_first_s"] for m in ours["models"].values())
+    ours_fc = sum(m["forecast_s"] for m in ours["models"].values())
+    lines += [
+        f"| forecasts, compiled | {seed_fc:.2f} | {ours_fc:.4f} | {_ratio(seed_fc, ours_fc)} | | |",
+        f"| forecasts, first call incl. compile | {seed_fc:.2f} | {ours_first:.2f} | {_ratio(seed_fc, ours_first)} "
+        "| | |",
+        f"| whole experiment | {seed['whole_s']:.2f} | {ours['whole_s']:.2f} "
+        f"| {_ratio(seed['whole_s'], ours['whole_s'])} | | |",
+        f"| peak RSS (MB) | {seed['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | | | |",
+    ]
+    return lines
+
+
+def scaling_table(fit: dict, fast: dict) -> list[str]:
+    lines = ["How cost grows (one LSTM; ms/epoch including compile/tracing; other settings at defaults, "
+             "100 epochs off the epochs axis)", "",
+             "| setting | fit (ms/epoch) | ours (ms/epoch) | speed-up |", "|---|---:|---:|---:|"]
+    for fit_row, fast_row in zip(fit["rows"], fast["rows"], strict=True):
+        label = ", ".join(f"{k} {v}" for k, v in fit_row.items() if k != "ms_per_epoch")
+        a, b = fit_row["ms_per_epoch"], fast_row["ms_per_epoch"]
+        lines.append(f"| {label} | {a:.1f} | {b:.1f} | {_ratio(a, b)} |")
+    return lines
+
+
+def _ratio(slow: float, fast: float) -> str:
+    return f"{slow / fast:.1f}×" if fast > 0 else "—"
+
+
+def run(config: Config, full_suite: bool, quick: bool, results: Path | None) -> str:
+    """Measure, print and (for the suite) write the results; returns the Markdown."""
+    data: dict = {"machine": suite.machine(), "config": config.to_dict()}
+    data["seed"] = suite.in_child(suite.measure_seed, config)
+    data["ours"] = suite.in_child(suite.measure_ours, config)
+    lines = [f"Machine: {data['machine']}", "", *compare_table(data["seed"], data["ours"], config)]
+    if full_suite:
+        configs = [{"epochs": 2}] if quick else suite.scaling_configs(DEFAULT_BENCH_EPOCHS)
+        data["scaling_fit"] = suite.in_child(suite.measure_scaling, "fit", configs)
+        data["scaling_fast"] = suite.in_child(suite.measure_scaling, "fast", configs)
+        lines += ["", *scaling_table(data["scaling_fit"], data["scaling_fast"])]
+        data["first_frame_s"] = suite.measure_first_frame(["--epochs", "1"])
+        data["tui"] = suite.in_child(suite.measure_tui_run, config)
+        overhead = data["tui"]["whole_s"] / data["ours"]["whole_s"] - 1
+        lines += [
+            "", "| TUI | value |", "|---|---:|",
+            f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
+            f"| run in the TUI (App.run_test) | {data['tui']['whole_s']:.2f} s |",
+            f"| same run headless | {data['ours']['whole_s']:.2f} s |",
+            f"| TUI overhead | {100 * overhead:+.1f} % |",
+            f"| TUI peak RSS | {data['tui']['peak_rss_mb']:.0f} MB |",
+        ]
+    text = "\n".join(lines)
+    if results is not None:
+        results.mkdir(parents=True, exist_ok=True)
+        (results / "bench.md").write_text(text + "\n")
+        (results / "bench.json").write_text(json.dumps(data, indent=2) + "\n")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__)
     parser.add_argument("--epochs", default=str(DEFAULT_BENCH_EPOCHS), help="epochs for both sides (default 100)")
     parser.add_argument("--models", default="rnn,lstm", help="comma-separated models (default rnn,lstm)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or gpu")
+    parser.add_argument("--points", default="200", help="series length (default 200, the seed's)")
+    parser.add_argument("--window", default="20", help="window length (default 20, the seed's)")
+    parser.add_argument("--suite", action="store_true", help="also scaling curves and TUI measurements")
+    parser.add_argument("--quick", action="store_true", help="tiny scaling grid (a smoke test of the code path)")
+    parser.add_argument("--results", type=Path, help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
     try:
-        epochs = parse_int("--epochs", args.epochs)
-        config = Config(epochs=epochs, models=tuple(args.models.split(",")))
+        config = Config(
+            epochs=parse_int("--epochs", args.epochs),
+            models=tuple(args.models.split(",")),
+            device=args.device,
+            points=parse_int("--points", args.points),
+            window=parse_int("--window", args.window),
+        )
         config.validate()
     except (UsageError, ValueError) as error:
         fail(str(error))
-    print(format_table(compare(config), config))
+    print(run(config, args.suite, args.quick, args.results))
     return 0
 
 

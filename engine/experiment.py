@@ -49,6 +49,10 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     folder.write_json("metrics.json", {"status": "running", "models": {}})
     try:
         return _run(config, folder, sink, stop)
+    except Exception as error:
+        # Whatever failed, the folder says so instead of claiming to be still running.
+        folder.write_json("metrics.json", {"status": "error", "error": f"{type(error).__name__}: {error}"})
+        raise
     finally:
         folder.close()
 

@@ -48,7 +48,7 @@ class ProgressPrinter:
             elif isinstance(event, ModelFinished):
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")
             elif isinstance(event, RunFinished):
-                self.stream.write(metrics_table(event.metrics) + "\n")
+                self._write(metrics_table(event.metrics) + "\n")
                 self._line(f"{event.status}; artifacts in {event.run_dir}")
 
     def _progress(self) -> str:
@@ -59,8 +59,15 @@ class ProgressPrinter:
         return " | ".join(parts)
 
     def _line(self, text: str) -> None:
-        self.stream.write(f"[{time.perf_counter() - self._started:7.1f}s] {text}\n")
-        self.stream.flush()
+        self._write(f"[{time.perf_counter() - self._started:7.1f}s] {text}\n")
+
+    def _write(self, text: str) -> None:
+        # After SIGHUP the terminal may be gone: losing the log must not lose the run.
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:
+            pass
 
 
 def metrics_table(metrics: dict[str, dict[str, object]]) -> str:

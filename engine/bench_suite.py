@@ -1,0 +1,187 @@
+"""``python -m engine.bench --suite``: the whole benchmark, written as Markdown and JSON.
+
+1. the seed's way vs ours for the same config (per model and whole, final losses, peak RSS);
+2. how the cost grows: ms/epoch against epochs, units, window and series length, for ``fit``
+   and for the fast trainer (one LSTM, compile time included, as a run pays it);
+3. the TUI: time to first frame, and a full run in the TUI (driven by ``App.run_test``)
+   against the same run headless.
+
+Each measurement runs in a fresh child process so its peak RSS is its own. Nothing here
+fails on timing: it measures and reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import platform
+import pty
+import resource
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.config import Config
+
+SCALING_AXES: dict[str, tuple[Any, ...]] = {
+    "epochs": (100, 300, 1000),
+    "units": (40, 128, 256),
+    "window": (20, 50),
+    "points": (200, 2000),
+}
+"""Values of each axis; the other fields stay at the seed's defaults (100 epochs off the epochs axis)."""
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def in_child(function: Callable[..., dict], *args: Any) -> dict:
+    """Run ``function(*args)`` in a fresh spawned process and return its result dict."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def measure_seed(config: Config) -> dict:
+    """The notebook's way: ``fit`` per model, then ``predict()`` per forecast step."""
+    from engine import runtime
+
+    runtime.prepare_device(config.device)
+    from engine.seed_way import run_seed_model
+
+    started = time.perf_counter()
+    results = {kind: run_seed_model(kind, config) for kind in config.models}
+    whole = time.perf_counter() - started
+    return {
+        "whole_s": whole,
+        "peak_rss_mb": peak_rss_mb(),
+        "models": {
+            k: {"train_s": r.fit_seconds, "forecast_s": r.forecast_seconds, "loss": r.final_loss,
+                "val_loss": r.final_val_loss}
+            for k, r in results.items()
+        },
+    }
+
+
+def measure_ours(config: Config) -> dict:
+    """The engine's whole run (artifacts included), then its forecast timed on its own."""
+    from engine import runtime
+
+    runtime.prepare_device(config.device)
+    from engine.data import make_dataset
+    from engine.experiment import run_experiment
+    from engine.forecast import make_forecaster
+
+    with tempfile.TemporaryDirectory() as temp:
+        started = time.perf_counter()
+        finished = run_experiment(config, Path(temp) / "run", lambda event: None)
+        whole = time.perf_counter() - started
+        rss = peak_rss_mb()
+        import keras
+
+        dataset, forecasts = make_dataset(config), {}
+        for kind in config.models:
+            model = keras.models.load_model(Path(temp) / "run" / f"{kind}.keras")
+            begun = time.perf_counter()
+            forecaster = make_forecaster(model, dataset, config)
+            forecaster()
+            first = time.perf_counter() - begun
+            begun = time.perf_counter()
+            forecaster()
+            forecasts[kind] = (first, time.perf_counter() - begun)
+    return {
+        "whole_s": whole,
+        "peak_rss_mb": rss,
+        "models": {
+            k: {"train_s": m["seconds"], "forecast_first_s": forecasts[k][0], "forecast_s": forecasts[k][1],
+                "loss": m["final_loss"], "val_loss": m["final_val_loss"], "rmse": m["forecast_rmse"]}
+            for k, m in finished.metrics.items()
+        },
+    }
+
+
+def measure_scaling(trainer: str, configs: list[dict]) -> dict:
+    """ms/epoch of one LSTM for each config (training only, first-call compile included)."""
+    from engine import runtime
+
+    runtime.prepare_device("auto")
+    from engine.data import make_dataset
+    from engine.models import build_model
+    from engine.stop import StopSignal
+    from engine.trainer import TRAINERS
+
+    rows = []
+    for changes in configs:
+        config = dataclasses.replace(Config(models=("lstm",), trainer=trainer, forecast_every=0), **changes)
+        model = build_model("lstm", config)
+        outcome = TRAINERS[trainer]("lstm", model, make_dataset(config), config, [], StopSignal())
+        rows.append({**changes, "ms_per_epoch": 1000 * outcome.seconds / outcome.epochs_done})
+    return {"rows": rows, "peak_rss_mb": peak_rss_mb()}
+
+
+def scaling_configs(epochs_off_axis: int) -> list[dict]:
+    configs: list[dict] = []
+    for axis, values in SCALING_AXES.items():
+        for value in values:
+            changes = {axis: value} if axis == "epochs" else {"epochs": epochs_off_axis, axis: value}
+            if changes not in configs:
+                configs.append(changes)
+    return configs
+
+
+def measure_first_frame(extra_args: list[str]) -> float:
+    """Seconds from starting ``rnnlstm-tui`` in a pseudo-terminal to its first drawn frame."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *extra_args], stdin=follower, stdout=follower, stderr=follower, env=env,
+        cwd=tempfile.mkdtemp(),
+    )
+    os.close(follower)
+    seen, elapsed = b"", float("nan")
+    try:
+        while time.perf_counter() - started < 30:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                seen += os.read(leader, 65536)
+                if b"Training" in seen:  # the tab strip: the layout has been drawn
+                    elapsed = time.perf_counter() - started
+                    break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        os.close(leader)
+    return elapsed
+
+
+def measure_tui_run(config: Config) -> dict:
+    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends."""
+    import asyncio
+
+    from engine.cli import Invocation
+    from tui.app import RnnLstmApp
+
+    async def drive() -> float:
+        with tempfile.TemporaryDirectory() as temp:
+            app = RnnLstmApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
+            started = time.perf_counter()
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                return time.perf_counter() - started
+
+    seconds = asyncio.run(drive())
+    return {"whole_s": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
