@@ -48,9 +48,13 @@ def compare_table(seed: dict, ours: dict, config: Config) -> list[str]:
 
 
 def scaling_table(fit: dict, fast: dict) -> list[str]:
-    lines = ["How cost grows (one LSTM; ms/epoch including compile/tracing; other settings at defaults, "
-             "100 epochs off the epochs axis)", "",
-             "| setting | fit (ms/epoch) | ours (ms/epoch) | speed-up |", "|---|---:|---:|---:|"]
+    lines = [
+        "How cost grows (one LSTM; ms/epoch including compile/tracing; other settings at defaults, "
+        "100 epochs off the epochs axis)",
+        "",
+        "| setting | fit (ms/epoch) | ours (ms/epoch) | speed-up |",
+        "|---|---:|---:|---:|",
+    ]
     for fit_row, fast_row in zip(fit["rows"], fast["rows"], strict=True):
         label = ", ".join(f"{k} {v}" for k, v in fit_row.items() if k != "ms_per_epoch")
         a, b = fit_row["ms_per_epoch"], fast_row["ms_per_epoch"]
@@ -77,7 +81,9 @@ def run(config: Config, full_suite: bool, quick: bool, results: Path | None) -> 
         data["tui"] = suite.in_child(suite.measure_tui_run, config)
         overhead = data["tui"]["whole_s"] / data["ours"]["whole_s"] - 1
         lines += [
-            "", "| TUI | value |", "|---|---:|",
+            "",
+            "| TUI | value |",
+            "|---|---:|",
             f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
             f"| run in the TUI (App.run_test) | {data['tui']['whole_s']:.2f} s |",
             f"| same run headless | {data['ours']['whole_s']:.2f} s |",

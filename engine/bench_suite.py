@@ -64,8 +64,12 @@ def measure_seed(config: Config) -> dict:
         "whole_s": whole,
         "peak_rss_mb": peak_rss_mb(),
         "models": {
-            k: {"train_s": r.fit_seconds, "forecast_s": r.forecast_seconds, "loss": r.final_loss,
-                "val_loss": r.final_val_loss}
+            k: {
+                "train_s": r.fit_seconds,
+                "forecast_s": r.forecast_seconds,
+                "loss": r.final_loss,
+                "val_loss": r.final_val_loss,
+            }
             for k, r in results.items()
         },
     }
@@ -101,8 +105,14 @@ def measure_ours(config: Config) -> dict:
         "whole_s": whole,
         "peak_rss_mb": rss,
         "models": {
-            k: {"train_s": m["seconds"], "forecast_first_s": forecasts[k][0], "forecast_s": forecasts[k][1],
-                "loss": m["final_loss"], "val_loss": m["final_val_loss"], "rmse": m["forecast_rmse"]}
+            k: {
+                "train_s": m["seconds"],
+                "forecast_first_s": forecasts[k][0],
+                "forecast_s": forecasts[k][1],
+                "loss": m["final_loss"],
+                "val_loss": m["final_val_loss"],
+                "rmse": m["forecast_rmse"],
+            }
             for k, m in finished.metrics.items()
         },
     }
@@ -143,7 +153,11 @@ def measure_first_frame(extra_args: list[str]) -> float:
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", *extra_args], stdin=follower, stdout=follower, stderr=follower, env=env,
+        [sys.executable, "-m", "tui.cli", *extra_args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
         cwd=tempfile.mkdtemp(),
     )
     os.close(follower)

@@ -1,0 +1,28 @@
+"""A smoke test of the benchmark's code path (2 epochs, a short series): it runs and reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_bench_suite_runs_end_to_end_and_writes_its_tables(tmp_path: Path) -> None:
+    args = ["--epochs", "2", "--models", "rnn", "--points", "30", "--window", "5", "--suite", "--quick"]
+    result = subprocess.run(
+        [sys.executable, "-m", "engine.bench", *args, "--results", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["seed"]["models"]["rnn"]["train_s"] > 0 and data["ours"]["models"]["rnn"]["train_s"] > 0
+    assert data["ours"]["peak_rss_mb"] > 100
+    assert [row["epochs"] for row in data["scaling_fit"]["rows"]] == [2]
+    assert data["first_frame_s"] > 0 and data["tui"]["whole_s"] > 0
+    markdown = (tmp_path / "bench.md").read_text()
+    assert "| whole experiment |" in markdown and "TUI overhead" in markdown
+    assert markdown.strip() in result.stdout

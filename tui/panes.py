@@ -1,0 +1,268 @@
+"""The contents of the four tabs: Training, Forecast, Summaries and Metrics.
+
+Panes only display what they are handed; the app owns the run's data and decides when to
+hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.widgets import DataTable, Label, ProgressBar, Static
+
+from engine.events import EpochReport, ForecastReport, ModelFinished
+from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
+
+SUMMARY_WIDTH = 68
+"""Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
+
+METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model", "\nmodel"),
+    ("status", "\nstatus"),
+    ("params", "\nparams"),
+    ("loss", "final\nloss"),
+    ("val", "final\nval loss"),
+    ("best", "best val\n(epoch)"),
+    ("rmse", "forecast\nRMSE"),
+    ("seconds", "\nseconds"),
+    ("rate", "\nepochs/s"),
+)
+"""(column key, heading) of the metrics table; status second, so an 80-column terminal shows it."""
+
+
+def number(value: object, fmt: str = "{:.2e}") -> str:
+    """A finite number in ``fmt``; a dash for NaN, inf or a missing value (a diverged model)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return fmt.format(value)
+    return "—"
+
+
+def epochs_per_second(report: EpochReport) -> float:
+    """The model's average speed so far (its first epoch includes compiling)."""
+    return report.epoch / report.seconds if report.seconds > 0 else math.nan
+
+
+def duration(seconds: float) -> str:
+    """Seconds as ``1h02m``, ``3m05s`` or ``42s``."""
+    if not math.isfinite(seconds):
+        return "—"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class ModelPanel(Vertical):
+    """One model on the Training tab: progress bar, speed and ETA, and its loss chart."""
+
+    def __init__(self, model: str, epochs: int) -> None:
+        super().__init__(id=f"panel-{model}", classes="model-panel")
+        self.model = model
+        self.epochs = epochs
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="progress-row"):
+            yield Label(self.model, classes="model-name")
+            yield ProgressBar(total=self.epochs, show_eta=False)
+        yield Label(f"epoch 0/{self.epochs} · waiting", classes="model-stats")
+        yield CurveChart(f"{self.model} loss")
+
+    @property
+    def chart(self) -> CurveChart:
+        return self.query_one(CurveChart)
+
+    def show_progress(self, report: EpochReport) -> None:
+        """Advance the bar and show ``epoch N/total``, epochs per second and the time left."""
+        self.query_one(ProgressBar).update(total=report.epochs, progress=report.epoch)
+        rate = epochs_per_second(report)
+        eta = (report.epochs - report.epoch) / rate if rate > 0 else math.nan
+        text = f"epoch {report.epoch}/{report.epochs} · {number(rate, '{:.1f}')} ep/s · ETA {duration(eta)}"
+        self.query_one(".model-stats", Label).update(text)
+
+    def show_status(self, done: ModelFinished) -> None:
+        """The model is done: say how it ended."""
+        self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}")
+
+
+class TrainingPane(Vertical):
+    """Per-model loss charts side by side, and every model's validation loss on shared axes."""
+
+    def compose(self) -> ComposeResult:
+        yield Horizontal(id="model-panels")
+        yield CurveChart("val loss, all models", id="combined")
+
+    async def reset(self, models: Iterable[str], epochs: int) -> None:
+        """Replace the model panels for a new run (the models may have changed)."""
+        panels = self.query_one("#model-panels", Horizontal)
+        await panels.remove_children()
+        await panels.mount_all([ModelPanel(model, epochs) for model in models])
+        self.query_one("#combined", CurveChart).draw([])
+
+    def panel(self, model: str) -> ModelPanel:
+        return self.query_one(f"#panel-{model}", ModelPanel)
+
+    def show_progress(self, histories: dict[str, LossHistory]) -> None:
+        for model, history in histories.items():
+            if history.latest is not None:
+                self.panel(model).show_progress(history.latest)
+
+    def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool) -> None:
+        """Each model's train and val loss on its own chart, every val loss on the shared one."""
+        for model, h in histories.items():
+            curves = [Curve("loss", h.epochs, h.loss, LOSS_COLOR), Curve("val", h.epochs, h.val_loss, VAL_COLOR)]
+            self.panel(model).chart.draw(curves, log=log, smooth=smooth)
+        combined = [Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m]) for m, h in histories.items()]
+        self.query_one("#combined", CurveChart).draw(combined, log=log, smooth=smooth)
+
+
+class ForecastPane(Vertical):
+    """The truth and each model's closed-loop forecast, with their RMSE and epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.truth: Curve | None = None
+        self.waiting = "no forecast yet"
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.waiting, id="forecast-status")
+        yield ForecastChart("closed-loop forecast", id="forecast-chart")
+
+    def reset(self, truth: Curve, every: int) -> None:
+        """A new run: only the true series (known before TensorFlow loads) until forecasts arrive."""
+        self.truth = truth
+        previews = f"a preview every {every} epochs, " if every else ""
+        self.waiting = f"no forecast yet: {previews}the final one after training"
+        self.draw([])
+
+    def draw(self, reports: Iterable[ForecastReport]) -> None:
+        """Draw the latest forecast of each model; the status line says after which epoch."""
+        curves, lines = [], []
+        for report in reports:
+            f, model = report.forecast, report.model
+            curves.append(
+                Curve(f"{model} (epoch {report.epoch}) RMSE {f.rmse:.3f}", f.x, f.predicted, MODEL_COLORS[model])
+            )
+            lines.append(
+                f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, RMSE {f.rmse:.4f}"
+            )
+        title = "closed-loop forecast vs truth" if curves else "truth (forecasts follow during training)"
+        self.query_one(ForecastChart).draw(self.truth, curves, title)
+        self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)
+
+
+class SummariesPane(VerticalScroll):
+    """Each model's Keras summary: side by side when they fit, stacked when the terminal is narrow."""
+
+    def compose(self) -> ComposeResult:
+        yield Horizontal(Static("summaries appear once TensorFlow has built the models"), id="summary-boxes")
+
+    async def show(self, summaries: dict[str, str]) -> None:
+        """Show ``summaries`` (model name → summary text), replacing what was there."""
+        box = self.query_one("#summary-boxes", Horizontal)
+        await box.remove_children()
+        widgets = []
+        for model, text in summaries.items():
+            widget = Static(Text(text), classes="summary")  # Text: brackets in it are not markup
+            widget.border_title = model
+            widgets.append(widget)
+        await box.mount_all(widgets)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        count = max(len(self.query(".summary")), 1)
+        self.query_one("#summary-boxes").set_class(self.size.width < count * SUMMARY_WIDTH, "-stacked")
+
+
+class MetricsPane(Vertical):
+    """The metrics table: live values while training, the engine's final metrics afterwards."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="run-folder")
+        yield DataTable(id="metrics-table", cursor_type="none", zebra_stripes=True, header_height=2)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    def reset(self, models: Iterable[str], run_dir: Path) -> None:
+        """Empty rows, one per model, for a new run."""
+        self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
+        table = self.table
+        table.clear(columns=True)
+        for key, heading in METRIC_COLUMNS:
+            table.add_column(heading, key=key)
+        for model in models:
+            cells = {"model": model, "status": "waiting"}
+            table.add_row(*(cells.get(key, "—") for key, _ in METRIC_COLUMNS), key=model)
+
+    def set_params(self, params: dict[str, int]) -> None:
+        for model, count in params.items():
+            self._set(model, params=f"{count:,}")
+
+    def show_live(self, histories: dict[str, LossHistory]) -> None:
+        """The latest epoch of each model, while they train."""
+        for model, h in histories.items():
+            if (report := h.latest) is None:
+                continue
+            self._set(
+                model,
+                loss=number(report.loss),
+                val=number(report.val_loss),
+                best=f"{number(h.best_val)} ({h.best_epoch})" if h.best_epoch else "—",
+                seconds=f"{report.seconds:.1f}",
+                rate=number(epochs_per_second(report), "{:.1f}"),
+                status="training",
+            )
+
+    def show_rmse(self, report: ForecastReport) -> None:
+        """The RMSE of a model's latest forecast (previews during training)."""
+        self._set(report.model, rmse=number(report.forecast.rmse, "{:.4f}"))
+
+    def show_final(self, metrics: dict[str, dict[str, object]]) -> None:
+        """The engine's final metrics (what ``metrics.json`` holds)."""
+        for model, m in metrics.items():
+            status = str(m["status"])
+            if status != "finished":
+                status += f" at epoch {m['epochs_done']}"
+            best = f"{number(m['best_val_loss'])} ({m['best_epoch']})" if m["best_epoch"] else "—"
+            self._set(
+                model,
+                params=f"{m['params']:,}",
+                loss=number(m["final_loss"]),
+                val=number(m["final_val_loss"]),
+                best=best,
+                rmse=number(m["forecast_rmse"], "{:.4f}"),
+                seconds=number(m["seconds"], "{:.1f}"),
+                rate=number(m["epochs_per_second"], "{:.1f}"),
+                status=status,
+            )
+
+    def _set(self, model: str, **cells: str) -> None:
+        table = self.table
+        if model not in table.rows:
+            return
+        for key, value in cells.items():
+            table.update_cell(model, key, value, update_width=True)
+
+
+class SizeNotice(Static):
+    """What shows instead of the layout when the terminal is too small for it."""
+
+    def check(self, size: Size, minimum: tuple[int, int]) -> bool:
+        """Whether ``size`` is below ``minimum``; if so, say so (the app's CSS shows this notice)."""
+        (width, height), (need_w, need_h) = size, minimum
+        small = width < need_w or height < need_h
+        if small:
+            self.update(f"terminal too small: {width}×{height}, need {need_w}×{need_h}\nenlarge it, or press q to quit")
+        return small

@@ -1,0 +1,121 @@
+"""Running the app in a real terminal: keep TensorFlow's stderr off the screen, exit cleanly.
+
+TensorFlow's C++ side writes straight to file descriptor 2, and Textual draws on
+``sys.__stderr__`` (also fd 2). So for the app's lifetime fd 2 points at a log file, and
+Textual's driver gets its own duplicate of the terminal to draw on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from textual.driver import Driver
+
+from engine.cli import Invocation
+from engine.events import INTERRUPTED
+from engine.runtime import quiet_stderr
+from tui.app import RnnLstmApp
+
+LOG_NAME = "tui-stderr.log"
+"""What TensorFlow wrote on stderr during the session, kept in the last run folder if anything."""
+
+
+def driver_drawing_on(terminal: TextIO) -> type[Driver] | None:
+    """A Linux/macOS driver class that draws on ``terminal`` instead of ``sys.__stderr__``.
+
+    ``None`` elsewhere (Windows): there Textual's default driver is used and fd 2 is left alone.
+    """
+    if os.name != "posix":
+        return None
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class TerminalDriver(LinuxDriver):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self._file = terminal  # what LinuxDriver's writer thread writes to
+
+    return TerminalDriver
+
+
+SIGNAL_EXIT_CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
+"""Signals that end the app like ``q`` does (a closed terminal sends SIGHUP), and the exit codes."""
+
+
+class TerminalApp(RnnLstmApp):
+    """The app as run from a terminal: SIGTERM and SIGHUP quit it like ``q``, runs end "interrupted"."""
+
+    signalled: int | None = None
+    """The signal that ended the app, if one did."""
+
+    def on_mount(self) -> None:  # Textual calls this and the base class's on_mount
+        loop = asyncio.get_running_loop()
+        for signum in SIGNAL_EXIT_CODES:
+            loop.add_signal_handler(signum, self.interrupt, signum)
+
+    def interrupt(self, signum: int) -> None:
+        self.signalled = signum
+        for run in self.runs:
+            run.stop.request(INTERRUPTED)
+        self.call_later(self.action_quit)
+
+
+def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> int:
+    """Run the TUI for ``invocation``; afterwards print one line, the run folder, and return the exit code.
+
+    Once TensorFlow is loaded the process ends here with ``os._exit``: the app's quit has
+    already given the engine its grace to write the run folder, and if it is still busy
+    (quit while TensorFlow imports or compiles, which cannot be interrupted) nothing more
+    is owed; the engine's threads are daemons either way.
+    """
+    handle, log_name = tempfile.mkstemp(prefix="rnnlstm-tui-", suffix=".log")
+    os.close(handle)
+    log = Path(log_name)
+    terminal = os.fdopen(os.dup(2), "w", encoding=sys.__stderr__.encoding or "utf-8", errors="replace")
+    driver = driver_drawing_on(terminal)
+    app = TerminalApp(invocation, run_root, driver_class=driver)
+    try:
+        if driver is None:
+            app.run()
+        else:
+            with quiet_stderr(str(log)):
+                app.run()
+    finally:
+        with contextlib.suppress(OSError):  # flushing to a terminal that was closed (SIGHUP)
+            terminal.close()
+    run_dir = app.current.run_dir if app.current is not None else None
+    kept = _keep_log(log, run_dir)
+    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+        if run_dir is not None:
+            print(f"run folder: {run_dir}", flush=True)
+        if app.return_code and kept is not None:
+            print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
+    code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
+    if "tensorflow" in sys.modules:
+        # Everything is written (or, past the quit grace, given up on): skip the interpreter's
+        # teardown, which with TensorFlow loaded takes about a second, and which would wait
+        # on no thread of ours (they are daemons) but may trip over them mid-import.
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _keep_log(log: Path, run_dir: Path | None) -> Path | None:
+    """Drop an empty log; move a non-empty one into the run folder. Returns where it is kept."""
+    if log.stat().st_size == 0:
+        log.unlink()
+        return None
+    if run_dir is None or not run_dir.is_dir():
+        return log
+    with contextlib.suppress(OSError):
+        return Path(shutil.move(str(log), str(run_dir / LOG_NAME)))
+    return log
