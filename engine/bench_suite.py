@@ -181,6 +181,9 @@ def measure_tui_run(config: Config) -> dict:
     """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends."""
     import asyncio
 
+    from engine import runtime
+
+    runtime.prepare_device(config.device)  # as in measure_ours: TensorFlow's import is not the TUI's cost
     from engine.cli import Invocation
     from tui.app import RnnLstmApp
 

@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--device", metavar="NAME", help=f"{', '.join(DEVICES)} (default {DEFAULT.device})")
     add(
+        "--no-xla",
+        dest="xla",
+        action="store_false",
+        default=None,
+        help="plain graph mode instead of XLA: ~400 MB less peak memory, ~3× slower training",
+    )
+    add(
         "--out",
         metavar="DIR",
         type=Path,
@@ -111,6 +118,8 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
             values[field_name] = tuple(part.strip().lower() for part in raw.split(","))
         else:
             values[field_name] = raw.strip().lower()
+    if args.xla is not None:
+        values["xla"] = args.xla
     try:
         config = Config(**values)  # type: ignore[arg-type]
         config.validate()

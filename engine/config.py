@@ -54,6 +54,9 @@ class Config:
     """Shuffle the training windows every epoch, as ``fit(shuffle=True)`` does."""
     forecast_every: int = 50
     """Epochs between live forecast previews (0 turns previews off)."""
+    xla: bool = True
+    """Compile the fast trainer's epoch and the forecast with XLA: ~3× faster on a CPU, but the
+    compiler raises peak memory by ~400 MB. Off: plain graph mode (``--no-xla``)."""
 
     # Derived sizes, here so validation and data share one definition.
     @property
@@ -125,6 +128,9 @@ class Config:
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_int("forecast_every", self.forecast_every, 0, 1_000_000)
         _check_models(self.models)
+        for flag in ("shuffle", "xla"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(flag, getattr(self, flag), "true or false")
         if self.trainer not in TRAINERS:
             raise ConfigError("trainer", self.trainer, f"one of {', '.join(TRAINERS)}")
         if self.device not in DEVICES:

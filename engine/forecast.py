@@ -27,8 +27,8 @@ def make_forecaster(model: keras.Model, dataset: Dataset, config: Config) -> Cal
     truth = oscillation(config, index)
     x = index * (config.x_max / (config.points - 1))
 
-    # One XLA-compiled while loop: 180 model calls cost about as much as one predict().
-    @tf.function(jit_compile=True)
+    # One compiled while loop: 180 model calls cost about as much as one predict().
+    @tf.function(jit_compile=config.xla)
     def closed_loop(window_values: tf.Tensor) -> tf.Tensor:
         outputs = tf.TensorArray(tf.float32, size=steps)
         window = window_values

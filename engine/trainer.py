@@ -58,7 +58,7 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
         model.optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=config.xla)
     def epoch(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         batches = tf.reshape(order[: n_full * batch], (n_full, batch))
         total = tf.constant(0.0)
