@@ -80,6 +80,8 @@ def run(config: Config, full_suite: bool, quick: bool, results: Path | None) -> 
         data["first_frame_s"] = suite.measure_first_frame(["--epochs", "1"])
         data["tui"] = suite.in_child(suite.measure_tui_run, config)
         overhead = data["tui"]["whole_s"] / data["ours"]["whole_s"] - 1
+        cpu_overhead = data["tui"]["cpu_s"] / data["ours"]["cpu_s"] - 1
+        latency = data["tui"]["key_latency_ms"]
         lines += [
             "",
             "| TUI | value |",
@@ -87,7 +89,11 @@ def run(config: Config, full_suite: bool, quick: bool, results: Path | None) -> 
             f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
             f"| run in the TUI (App.run_test) | {data['tui']['whole_s']:.2f} s |",
             f"| same run headless | {data['ours']['whole_s']:.2f} s |",
-            f"| TUI overhead | {100 * overhead:+.1f} % |",
+            f"| TUI overhead, wall time | {100 * overhead:+.1f} % |",
+            f"| TUI overhead, CPU time ({data['tui']['cpu_s']:.1f} vs {data['ours']['cpu_s']:.1f} s) "
+            f"| {100 * cpu_overhead:+.1f} % |",
+            f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
+            f"{latency[-1]:.0f} ms |",
             f"| TUI peak RSS | {data['tui']['peak_rss_mb']:.0f} MB |",
         ]
     text = "\n".join(lines)

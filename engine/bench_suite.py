@@ -43,6 +43,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far: less noisy than wall time on a shared VM."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def in_child(function: Callable[..., dict], *args: Any) -> dict:
     """Run ``function(*args)`` in a fresh spawned process and return its result dict."""
     context = multiprocessing.get_context("spawn")
@@ -85,9 +91,9 @@ def measure_ours(config: Config) -> dict:
     from engine.forecast import make_forecaster
 
     with tempfile.TemporaryDirectory() as temp:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         finished = run_experiment(config, Path(temp) / "run", lambda event: None)
-        whole = time.perf_counter() - started
+        whole, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         rss = peak_rss_mb()
         import keras
 
@@ -103,6 +109,7 @@ def measure_ours(config: Config) -> dict:
             forecasts[kind] = (first, time.perf_counter() - begun)
     return {
         "whole_s": whole,
+        "cpu_s": cpu,
         "peak_rss_mb": rss,
         "models": {
             k: {
@@ -178,7 +185,11 @@ def measure_first_frame(extra_args: list[str]) -> float:
 
 
 def measure_tui_run(config: Config) -> dict:
-    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends."""
+    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends.
+
+    While training runs it also presses ``l`` (log scale) and ``m`` (smoothing) a few times
+    and times each press until the app has handled it and repainted.
+    """
     import asyncio
 
     from engine import runtime
@@ -187,17 +198,45 @@ def measure_tui_run(config: Config) -> dict:
     from engine.cli import Invocation
     from tui.app import RnnLstmApp
 
-    async def drive() -> float:
-        with tempfile.TemporaryDirectory() as temp:
-            app = RnnLstmApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
-            started = time.perf_counter()
-            async with app.run_test(size=(100, 30)) as pilot:
-                await pilot.pause()
-                await app.workers.wait_for_complete()
-                return time.perf_counter() - started
+    painted: list[float] = []
 
-    seconds = asyncio.run(drive())
-    return {"whole_s": seconds, "peak_rss_mb": peak_rss_mb()}
+    class TimedApp(RnnLstmApp):
+        """Stamps the first screen refresh after each toggle: what the user sees change."""
+
+        def action_toggle_log(self) -> None:
+            super().action_toggle_log()
+            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
+
+        def action_toggle_smooth(self) -> None:
+            super().action_toggle_smooth()
+            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
+
+    async def drive() -> dict:
+        with tempfile.TemporaryDirectory() as temp:
+            app = TimedApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
+            started, cpu_started = time.perf_counter(), cpu_seconds()
+            latencies: list[float] = []
+            async with app.run_test(size=(100, 30)) as pilot:
+                for _ in range(1000):  # until training has begun (bounded)
+                    if app.state == "training" or not app.active:
+                        break
+                    await pilot.pause(0.05)
+                for key in "lmlmlmlm":
+                    before, pressed = len(painted), time.perf_counter()
+                    await pilot.press(key)  # returns once the app is idle, which can lag the repaint
+                    for _ in range(500):
+                        if len(painted) > before:
+                            break
+                        await pilot.pause(0.01)
+                    latencies.append(painted[-1] - pressed)
+                await app.workers.wait_for_complete()
+                return {
+                    "whole_s": time.perf_counter() - started,
+                    "cpu_s": cpu_seconds() - cpu_started,
+                    "key_latency_ms": sorted(1000 * x for x in latencies),
+                }
+
+    return {**asyncio.run(drive()), "peak_rss_mb": peak_rss_mb()}
 
 
 def machine() -> str:

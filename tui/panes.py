@@ -22,18 +22,19 @@ from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, F
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
 
-METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("model", "\nmodel"),
-    ("status", "\nstatus"),
-    ("params", "\nparams"),
-    ("loss", "final\nloss"),
-    ("val", "final\nval loss"),
-    ("best", "best val\n(epoch)"),
-    ("rmse", "forecast\nRMSE"),
-    ("seconds", "\nseconds"),
-    ("rate", "\nepochs/s"),
+METRIC_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("model", "\nmodel", 5),
+    ("status", "\nstatus", None),
+    ("params", "\nparams", 6),
+    ("loss", "final\nloss", 8),
+    ("val", "final\nval loss", 8),
+    ("best", "best val\n(epoch)", 15),
+    ("rmse", "forecast\nRMSE", 8),
+    ("seconds", "\nseconds", 7),
+    ("rate", "\nepochs/s", 8),
 )
-"""(column key, heading) of the metrics table; status second, so an 80-column terminal shows it."""
+"""(column key, heading, width) of the metrics table; status second, so an 80-column terminal shows it.
+Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
 
 
 def number(value: object, fmt: str = "{:.2e}") -> str:
@@ -85,7 +86,9 @@ class ModelPanel(Vertical):
         rate = epochs_per_second(report)
         eta = (report.epochs - report.epoch) / rate if rate > 0 else math.nan
         text = f"epoch {report.epoch}/{report.epochs} · {number(rate, '{:.1f}')} ep/s · ETA {duration(eta)}"
-        self.query_one(".model-stats", Label).update(text)
+        # The label has a fixed size (see app.tcss): skip the screen-wide layout pass that
+        # an update would otherwise trigger several times a second.
+        self.query_one(".model-stats", Label).update(text, layout=False)
 
     def show_status(self, done: ModelFinished) -> None:
         """The model is done: say how it ended."""
@@ -200,11 +203,11 @@ class MetricsPane(Vertical):
         self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
         table = self.table
         table.clear(columns=True)
-        for key, heading in METRIC_COLUMNS:
-            table.add_column(heading, key=key)
+        for key, heading, width in METRIC_COLUMNS:
+            table.add_column(heading, key=key, width=width)
         for model in models:
             cells = {"model": model, "status": "waiting"}
-            table.add_row(*(cells.get(key, "—") for key, _ in METRIC_COLUMNS), key=model)
+            table.add_row(*(cells.get(key, "—") for key, _, _ in METRIC_COLUMNS), key=model)
 
     def set_params(self, params: dict[str, int]) -> None:
         for model, count in params.items():
@@ -215,6 +218,8 @@ class MetricsPane(Vertical):
         for model, h in histories.items():
             if (report := h.latest) is None:
                 continue
+            if self.table.get_cell(model, "status") != "training":
+                self._set(model, status="training")
             self._set(
                 model,
                 loss=number(report.loss),
@@ -222,7 +227,7 @@ class MetricsPane(Vertical):
                 best=f"{number(h.best_val)} ({h.best_epoch})" if h.best_epoch else "—",
                 seconds=f"{report.seconds:.1f}",
                 rate=number(epochs_per_second(report), "{:.1f}"),
-                status="training",
+                update_width=False,  # several times a second: no re-measuring of columns
             )
 
     def show_rmse(self, report: ForecastReport) -> None:
@@ -248,12 +253,12 @@ class MetricsPane(Vertical):
                 status=status,
             )
 
-    def _set(self, model: str, **cells: str) -> None:
+    def _set(self, model: str, *, update_width: bool = True, **cells: str) -> None:
         table = self.table
         if model not in table.rows:
             return
         for key, value in cells.items():
-            table.update_cell(model, key, value, update_width=True)
+            table.update_cell(model, key, value, update_width=update_width)
 
 
 class SizeNotice(Static):
