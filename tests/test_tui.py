@@ -224,7 +224,8 @@ async def test_quit_mid_training_is_prompt_and_leaves_no_thread(tmp_path: Path) 
     assert run.thread.daemon
     run.thread.join(10)  # already done, or finishing the folder: it must end on its own
     assert not run.alive
-    assert json.loads((run.run_dir / "metrics.json").read_text())["status"] == "stopped"
+    # Quitting mid-run interrupts it; the stop key ("s") would say "stopped".
+    assert json.loads((run.run_dir / "metrics.json").read_text())["status"] == "interrupted"
 
 
 async def test_too_small_terminal_shows_a_notice_and_recovers(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from engine.cli import Invocation
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import ForecastReport, RunFinished
+from engine.events import INTERRUPTED, ForecastReport, RunFinished
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
 from tui.keys import BINDINGS as KEYS
@@ -125,8 +125,7 @@ class RnnLstmApp(App[int]):
         run = Run(len(self.runs) + 1, config, run_dir, self.post_message)
         self.current, self.active = run, True
         self.runs.append(run)
-        self.histories = {model: LossHistory() for model in config.models}
-        self.forecasts = {}
+        self.histories, self.forecasts = {model: LossHistory() for model in config.models}, {}
         self.device, self.state = "", "starting"
         await self.query_one(TrainingPane).reset(config.models, config.epochs)
         self.query_one(MetricsPane).reset(config.models, run.run_dir)
@@ -150,12 +149,14 @@ class RnnLstmApp(App[int]):
                 f"{type(worker.error).__name__}: {worker.error}", title=f"{worker.name} failed", severity="error"
             )
 
-    def _current(self, message: msg.EngineMessage) -> bool:
+    def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
         return self.current is not None and message.run_id == self.current.run_id
 
     def on_phase_changed(self, message: msg.PhaseChanged) -> None:
         if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
-            self.state = message.phase.text
+            if (phase := message.phase.text) == "training":
+                self.query_one(TrainingPane).show_compiling()
+            self.state = phase
 
     async def on_run_began(self, message: msg.RunBegan) -> None:
         if self._current(message):
@@ -271,8 +272,7 @@ class RnnLstmApp(App[int]):
     @work(exclusive=True, exit_on_error=False, group="export", name="export")
     async def _export(self, folder: Path) -> None:
         tabs = self.query_one(TabbedContent)
-        shown = tabs.active
-        saved = []
+        shown, saved = tabs.active, []
         for tab in TABS:
             tabs.active = tab
             self._redraw()
@@ -284,7 +284,7 @@ class RnnLstmApp(App[int]):
     async def action_quit(self) -> None:
         """Stop every run, give the engine a moment to write its folder, then exit regardless."""
         for run in self.runs:
-            run.stop.request()
+            run.stop.request(INTERRUPTED)  # a run the user had already stopped stays "stopped"
         if any(run.alive for run in self.runs):
             self.state = "stopping"
             deadline = time.monotonic() + self.QUIT_GRACE_SECONDS

@@ -9,6 +9,7 @@ screen.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -92,13 +93,29 @@ class LossHistory:
     """Lowest finite validation loss so far (the live "best val" column)."""
     best_epoch: int | None = None
 
+    seconds: list[float] = field(default_factory=list)
+
     def add(self, report: EpochReport) -> None:
+        self.seconds.append(report.seconds)
         self.epochs.append(report.epoch)
         self.loss.append(report.loss)
         self.val_loss.append(report.val_loss)
         self.latest = report
         if math.isfinite(report.val_loss) and report.val_loss < self.best_val:
             self.best_val, self.best_epoch = report.val_loss, report.epoch
+
+    def recent_rate(self, window_seconds: float = 3.0) -> float:
+        """Epochs per second over about the last ``window_seconds``.
+
+        The first epoch includes compiling (seconds), so the average since the start would
+        understate the speed, and overstate the time left, for most of a run.
+        """
+        if len(self.seconds) < 2:
+            return math.nan
+        now = self.seconds[-1]
+        start = bisect.bisect_left(self.seconds, now - window_seconds, hi=len(self.seconds) - 1)
+        elapsed = now - self.seconds[start]
+        return (len(self.seconds) - 1 - start) / elapsed if elapsed > 0 else math.nan
 
 
 class Chart(PlotextPlot):

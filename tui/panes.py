@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from engine.events import EpochReport, ForecastReport, ModelFinished
+from engine.events import ForecastReport, ModelFinished
 from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
 
 SUMMARY_WIDTH = 68
@@ -42,11 +42,6 @@ def number(value: object, fmt: str = "{:.2e}") -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return fmt.format(value)
     return "—"
-
-
-def epochs_per_second(report: EpochReport) -> float:
-    """The model's average speed so far (its first epoch includes compiling)."""
-    return report.epoch / report.seconds if report.seconds > 0 else math.nan
 
 
 def duration(seconds: float) -> str:
@@ -80,10 +75,16 @@ class ModelPanel(Vertical):
     def chart(self) -> CurveChart:
         return self.query_one(CurveChart)
 
-    def show_progress(self, report: EpochReport) -> None:
-        """Advance the bar and show ``epoch N/total``, epochs per second and the time left."""
+    def show_compiling(self) -> None:
+        """Before the first epoch ends: it includes building the compiled epoch, seconds long."""
+        self.query_one(".model-stats", Label).update(f"epoch 0/{self.epochs} · compiling…", layout=False)
+
+    def show_progress(self, history: LossHistory) -> None:
+        """Advance the bar and show ``epoch N/total``, the recent epochs per second and the time left."""
+        report = history.latest
+        assert report is not None
         self.query_one(ProgressBar).update(total=report.epochs, progress=report.epoch)
-        rate = epochs_per_second(report)
+        rate = history.recent_rate()
         eta = (report.epochs - report.epoch) / rate if rate > 0 else math.nan
         text = f"epoch {report.epoch}/{report.epochs} · {number(rate, '{:.1f}')} ep/s · ETA {duration(eta)}"
         # The label has a fixed size (see app.tcss): skip the screen-wide layout pass that
@@ -115,7 +116,11 @@ class TrainingPane(Vertical):
     def show_progress(self, histories: dict[str, LossHistory]) -> None:
         for model, history in histories.items():
             if history.latest is not None:
-                self.panel(model).show_progress(history.latest)
+                self.panel(model).show_progress(history)
+
+    def show_compiling(self) -> None:
+        for panel in self.query(ModelPanel):
+            panel.show_compiling()
 
     def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool) -> None:
         """Each model's train and val loss on its own chart, every val loss on the shared one."""
@@ -226,7 +231,7 @@ class MetricsPane(Vertical):
                 val=number(report.val_loss),
                 best=f"{number(h.best_val)} ({h.best_epoch})" if h.best_epoch else "—",
                 seconds=f"{report.seconds:.1f}",
-                rate=number(epochs_per_second(report), "{:.1f}"),
+                rate=number(h.recent_rate(), "{:.1f}"),
                 update_width=False,  # several times a second: no re-measuring of columns
             )
 
