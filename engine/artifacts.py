@@ -32,6 +32,8 @@ def check_out_dir(path: Path) -> None:
         raise RunFolderError(f"--out {path}: is a file; allowed: a new or empty folder")
     if (path / "config.json").exists():
         raise RunFolderError(f"--out {path}: already holds a run; allowed: a new or empty folder")
+    if path.is_dir() and any(path.iterdir()):  # its files would be overwritten or appended to
+        raise RunFolderError(f"--out {path}: is not empty; allowed: a new or empty folder")
     parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
     if not parent.is_dir():
         raise RunFolderError(f"--out {path}: {parent} is a file; allowed: a folder path")
@@ -40,13 +42,22 @@ def check_out_dir(path: Path) -> None:
 
 
 def new_run_dir(root: Path = Path("runs")) -> Path:
-    """A fresh ``root/<timestamp>`` that no earlier run used."""
+    """Create and return a fresh, empty ``root/<timestamp>`` (``-2``, ``-3``… if taken).
+
+    ``mkdir`` without ``exist_ok`` claims the name atomically, so two runs started in the
+    same second never share a folder.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate, n = root / stamp, 1
-    while candidate.exists():
-        n += 1
-        candidate = root / f"{stamp}-{n}"
-    return candidate
+    if not os.access(root if root.exists() else root.parent, os.W_OK):
+        raise RunFolderError(f"cannot create a run folder in {root.resolve()}: not writable; allowed: --out DIR")
+    for n in range(1, 10_000):
+        candidate = root / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return candidate
+    raise RunFolderError(f"cannot create a run folder in {root}: too many runs named {stamp}")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -22,7 +22,7 @@ DEFAULT_BENCH_EPOCHS = 100
 def compare_table(seed: dict, ours: dict, config: Config) -> list[str]:
     """Markdown rows: seconds and speed-up per model, for the forecasts and for the whole."""
     lines = [
-        f"Seed's way vs ours — epochs {config.epochs}, models {','.join(config.models)}, device {config.device}",
+        f"Seed's way vs ours — epochs {config.epochs}, models {','.join(config.models)}, on {ours['device']}",
         "",
         "| work | seed's way (s) | ours (s) | speed-up | seed final loss / val | ours final loss / val |",
         "|---|---:|---:|---:|---|---|",
@@ -36,8 +36,12 @@ def compare_table(seed: dict, ours: dict, config: Config) -> list[str]:
     seed_fc = sum(m["forecast_s"] for m in seed["models"].values())
     ours_first = sum(m["forecast_first_s"] for m in ours["models"].values())
     ours_fc = sum(m["forecast_s"] for m in ours["models"].values())
+    same_model = sum(m["seed_loop_same_model_s"] for m in ours["models"].values())
+    diff = max(m["forecast_max_abs_diff"] for m in ours["models"].values())
     lines += [
         f"| forecasts, compiled | {seed_fc:.2f} | {ours_fc:.4f} | {_ratio(seed_fc, ours_fc)} | | |",
+        f"| forecasts of the same trained models | {same_model:.2f} | {ours_fc:.4f} | {_ratio(same_model, ours_fc)} "
+        f"| max abs difference of the values: {diff:.1e} | |",
         f"| forecasts, first call incl. compile | {seed_fc:.2f} | {ours_first:.2f} | {_ratio(seed_fc, ours_first)} "
         "| | |",
         f"| whole experiment | {seed['whole_s']:.2f} | {ours['whole_s']:.2f} "

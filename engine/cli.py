@@ -26,7 +26,6 @@ OPTION_OF_FIELD = {
     "trainer": "--trainer",
     "device": "--device",
     "forecast_every": "--forecast-every",
-    "x_max": "--x-max",
 }
 """Which option sets which ``Config`` field, so errors name what the user typed."""
 
@@ -113,7 +112,8 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         if field_name in INT_FIELDS:
             values[field_name] = parse_int(option, raw)
         elif field_name in FLOAT_FIELDS:
-            values[field_name] = parse_float(option, raw)
+            allowed = "a number in (0, 0.5]" if field_name == "validation_split" else ""
+            values[field_name] = parse_float(option, raw, allowed or "a finite number greater than 0")
         elif field_name == "models":
             values[field_name] = tuple(part.strip().lower() for part in raw.split(","))
         else:
@@ -124,7 +124,8 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         config = Config(**values)  # type: ignore[arg-type]
         config.validate()
     except ConfigError as error:
-        raise UsageError(message_for(error)) from None
+        typed = getattr(args, OPTION_OF_FIELD.get(error.field_name, "--")[2:].replace("-", "_"), None)
+        raise UsageError(message_for(error, typed)) from None
     if args.out is not None:
         try:
             check_out_dir(args.out)
@@ -133,10 +134,11 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
     return Invocation(config=config, out=args.out, headless=args.headless)
 
 
-def message_for(error: ConfigError) -> str:
-    """A ``ConfigError`` phrased with the option's name instead of the field's."""
+def message_for(error: ConfigError, typed: str | None = None) -> str:
+    """A ``ConfigError`` phrased with the option's name, and the value as typed when known."""
     option = OPTION_OF_FIELD.get(error.field_name, error.field_name)
     value = ",".join(error.value) if isinstance(error.value, tuple) else error.value
+    value = typed if typed is not None else value
     return f"{option} {value!s}: not allowed; allowed: {error.allowed}"
 
 
@@ -148,13 +150,14 @@ def parse_int(option: str, raw: str) -> int:
         raise UsageError(f"{option} {raw}: not a whole number; allowed: an integer such as 10") from None
 
 
-def parse_float(option: str, raw: str) -> float:
+def parse_float(option: str, raw: str, allowed: str = "a finite number greater than 0") -> float:
+    """A finite number; "nan", "inf" and "fast" are refused with what ``allowed`` says."""
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{option} {raw}: not a number; allowed: a finite number greater than 0") from None
+        raise UsageError(f"{option} {raw}: not a number; allowed: {allowed}") from None
     if not math.isfinite(value):
-        raise UsageError(f"{option} {raw}: not finite; allowed: a finite number greater than 0")
+        raise UsageError(f"{option} {raw}: not finite; allowed: {allowed}")
     return value
 
 

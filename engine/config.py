@@ -65,13 +65,14 @@ class Config:
         return self.points - self.window
 
     @property
-    def n_val(self) -> int:
-        """Windows Keras's ``validation_split`` holds out (the last ones)."""
-        return int(self.n_windows * self.validation_split)
+    def n_train(self) -> int:
+        """Windows trained on: the first ``floor(n · (1 − split))``, exactly as Keras's ``validation_split``."""
+        return math.floor(self.n_windows * (1.0 - self.validation_split))
 
     @property
-    def n_train(self) -> int:
-        return self.n_windows - self.n_val
+    def n_val(self) -> int:
+        """Windows Keras's ``validation_split`` holds out (the last ones)."""
+        return self.n_windows - self.n_train
 
     def replace(self, **changes: Any) -> Config:
         """A validated copy with ``changes`` applied."""
@@ -108,15 +109,10 @@ class Config:
         )
         _check_int("units", self.units, 1, 4096)
         _check_int("epochs", self.epochs, 1, 1_000_000)
-        _check_float("validation_split", self.validation_split, positive=True)
-        if not 0 < self.validation_split <= 0.5:
-            raise ConfigError("validation_split", self.validation_split, "a number in (0, 0.5]")
-        if self.n_val < 1:
-            raise ConfigError(
-                "validation_split",
-                self.validation_split,
-                f"a split that holds out at least 1 of the {self.n_windows} windows",
-            )
+        split = self.validation_split
+        if isinstance(split, bool) or not isinstance(split, (int, float)) or not 0 < split <= 0.5:
+            raise ConfigError("validation_split", split, "a number in (0, 0.5]")
+        # With at least 2 windows and a split in (0, 0.5], Keras's split leaves >= 1 window on each side.
         _check_int(
             "batch_size",
             self.batch_size,

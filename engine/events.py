@@ -6,6 +6,7 @@ Textual messages, the headless mode prints them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,3 +92,13 @@ class RunFinished:
 Event = Phase | RunStarted | EpochReport | ForecastReport | ModelFinished | RunFinished
 EventSink = Callable[[Event], None]
 """The plain callable a caller hands the engine; called from engine threads."""
+
+
+def number(value: object, fmt: str = "{:.2e}") -> str:
+    """A finite number in ``fmt``; a dash for NaN, inf or a missing value (a diverged model).
+
+    Shared by the headless table and the TUI, so both show a metric the same way.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return fmt.format(value)
+    return "—"

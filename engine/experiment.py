@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engine.artifacts import RunFolder
 from engine.config import Config
 from engine.events import (
     DIVERGED,
@@ -17,6 +19,7 @@ from engine.events import (
     STOPPED,
     EpochReport,
     EventSink,
+    Forecast,
     ForecastReport,
     ModelFinished,
     Phase,
@@ -24,6 +27,9 @@ from engine.events import (
     RunStarted,
 )
 from engine.stop import StopSignal
+
+if TYPE_CHECKING:
+    from engine.trainer import Outcome
 
 
 @dataclass
@@ -41,27 +47,26 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     ends training after the current epoch, and the run is still written out completely.
     """
     config.validate()
-    from engine.artifacts import RunFolder
+    from engine import runtime
 
     stop = stop if stop is not None else StopSignal()
-    folder = RunFolder(run_dir)  # before the slow import: a bad --out fails at once
+    sink(Phase("loading TensorFlow"))
+    device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
+    folder = RunFolder(run_dir)
     folder.write_json("config.json", config.to_dict())
     folder.write_json("metrics.json", {"status": "running", "models": {}})
     try:
-        return _run(config, folder, sink, stop)
+        return _run(config, device, folder, sink, stop)
     except Exception as error:
         # Whatever failed, the folder says so instead of claiming to be still running.
-        folder.write_json("metrics.json", {"status": "error", "error": f"{type(error).__name__}: {error}"})
+        failure = f"{type(error).__name__}: {error}"
+        folder.write_json("metrics.json", {"status": "error", "error": failure, "models": {}})
         raise
     finally:
         folder.close()
 
 
-def _run(config: Config, folder: object, sink: EventSink, stop: StopSignal) -> RunFinished:
-    sink(Phase("loading TensorFlow"))
-    from engine import runtime
-
-    device = runtime.prepare_device(config.device)
+def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
     from engine.callbacks import ForecastPreview, StreamingCallback
     from engine.data import make_dataset
     from engine.forecast import make_forecaster
@@ -71,7 +76,7 @@ def _run(config: Config, folder: object, sink: EventSink, stop: StopSignal) -> R
     dataset = make_dataset(config)
     unroll = config.trainer == "fast" and config.window <= 50
     # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
-    # ~10 s, more than it saves over 1,000 epochs (measured, see README "Performance").
+    # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
     models = {kind: build_model(kind, config, unroll=unroll and kind == "rnn") for kind in config.models}
     summaries = {kind: summary_text(model) for kind, model in models.items()}
     params = {kind: int(model.count_params()) for kind, model in models.items()}
@@ -95,29 +100,37 @@ def _run(config: Config, folder: object, sink: EventSink, stop: StopSignal) -> R
         ]
 
     outcomes = train_all(models, dataset, config, callbacks_for, stop)
+    status = _run_status([o.status for o in outcomes.values()])
+
+    def write_metrics(forecasts: dict[str, Forecast]) -> dict[str, dict]:
+        metrics = {
+            kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind)) for kind in models
+        }
+        folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})
+        return metrics
+
+    # Written at once, so a process killed while forecasting or saving still leaves the truth.
+    write_metrics({})
     for kind, outcome in outcomes.items():
         sink(ModelFinished(kind, outcome.status, outcome.epochs_done))
 
     sink(Phase("forecasting"))
-    forecasts = {}
-    for kind, model in models.items():
-        if outcomes[kind].status != DIVERGED and outcomes[kind].epochs_done > 0:
+    forecasts: dict[str, Forecast] = {}
+    for kind in models:  # in the configured order, which forecast.csv's columns follow
+        outcome = outcomes[kind]
+        if outcome.status != DIVERGED and outcome.epochs_done > 0:
             forecasts[kind] = forecasters[kind]()
-            sink(ForecastReport(kind, outcomes[kind].epochs_done, forecasts[kind], final=True))
-        model.save(folder.path / f"{kind}.keras")
+            sink(ForecastReport(kind, outcome.epochs_done, forecasts[kind], final=True))
     folder.write_forecasts(forecasts)
-
-    metrics = {
-        kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind)) for kind in models
-    }
-    status = _run_status([o.status for o in outcomes.values()])
-    folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})
+    metrics = write_metrics(forecasts)
+    for kind, model in models.items():
+        model.save(folder.path / f"{kind}.keras")
     finished = RunFinished(folder.path, status, metrics)
     sink(finished)
     return finished
 
 
-def _model_metrics(history: _History, params: int, outcome: object, forecast: object | None) -> dict:
+def _model_metrics(history: _History, params: int, outcome: Outcome, forecast: Forecast | None) -> dict:
     """What ``metrics.json`` says about one model."""
     val = history.val_losses
     finite_val = [(v, i) for i, v in enumerate(val) if math.isfinite(v)]

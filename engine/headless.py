@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -10,15 +11,13 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from engine.artifacts import new_run_dir
+from engine.artifacts import RunFolderError, new_run_dir
 from engine.cli import Invocation
-from engine.events import INTERRUPTED, EpochReport, Event, ModelFinished, Phase, RunFinished, RunStarted
-from engine.stop import StopSignal
+from engine.events import INTERRUPTED, EpochReport, Event, ModelFinished, Phase, RunFinished, RunStarted, number
+from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
 """Seconds between progress lines: readable in a log file, yet visibly alive."""
-
-SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
 class ProgressPrinter:
@@ -75,16 +74,16 @@ def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
     header = ("model", "params", "loss", "val loss", "best val (epoch)", "fc RMSE", "seconds", "ep/s", "status")
     rows = [header]
     for name, m in metrics.items():
-        best = f"{_num(m['best_val_loss'])} ({m['best_epoch']})"
+        best = f"{number(m['best_val_loss'], '{:.3e}')} ({m['best_epoch']})" if m["best_epoch"] else "—"
         status = str(m["status"]) + (f" at epoch {m['epochs_done']}" if m["status"] != "finished" else "")
         rows.append(
             (
                 name,
                 f"{m['params']:,}",
-                _num(m["final_loss"]),
-                _num(m["final_val_loss"]),
+                number(m["final_loss"], "{:.3e}"),
+                number(m["final_val_loss"], "{:.3e}"),
                 best,
-                _num(m["forecast_rmse"], "{:.4f}"),
+                number(m["forecast_rmse"], "{:.4f}"),
                 f"{m['seconds']:.1f}",
                 f"{m['epochs_per_second']:.1f}",
                 status,
@@ -94,15 +93,14 @@ def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-def _num(value: object, fmt: str = "{:.3e}") -> str:
-    return fmt.format(value) if isinstance(value, float) and math.isfinite(value) else "—"
-
-
 def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
-    """Run the experiment with no UI; return the exit code (0, or 128 + signal when interrupted).
+    """Run the experiment with no UI; return the exit code.
 
-    SIGINT, SIGTERM and SIGHUP (an SSH connection that drops) stop training after the current
-    epoch; the run folder is still completed, with status ``interrupted``.
+    0 when the run completes (diverged models included: their status says so), 2 for a
+    device or folder that cannot be used, 1 for any other failure (one line, details in
+    ``metrics.json``), 128 + N when signal N interrupted training. SIGINT, SIGTERM and SIGHUP
+    (an SSH connection that drops) stop training after the current epoch and the run folder is
+    still completed, with status ``interrupted``; a second signal ends the process at once.
     """
     from engine.experiment import run_experiment
     from engine.runtime import DeviceError
@@ -111,17 +109,31 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
     received: list[int] = []
 
     def on_signal(signum: int, frame: object) -> None:
+        if received:  # asked twice: the user does not want to wait for the folder to be written
+            os._exit(SIGNAL_EXIT_CODES[signum])
         received.append(signum)
         stop.request(INTERRUPTED)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in SIGNAL_EXIT_CODES}
+    run_dir: Path | None = None
     try:
         run_dir = invocation.out or new_run_dir(Path("runs"))
-        run_experiment(invocation.config, run_dir, ProgressPrinter(stream, invocation.config.epochs), stop)
-    except DeviceError as error:
+        finished = run_experiment(invocation.config, run_dir, ProgressPrinter(stream, invocation.config.epochs), stop)
+    except (DeviceError, RunFolderError) as error:
+        _remove_if_empty(run_dir)
         print(f"rnnlstm-tui: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        print(f"rnnlstm-tui: error: {type(error).__name__}: {error} (see {run_dir}/metrics.json)", file=sys.stderr)
+        return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return SIGNAL_EXIT_CODES[received[0]] if received else 0
+    return SIGNAL_EXIT_CODES[received[0]] if received and finished.status == INTERRUPTED else 0
+
+
+def _remove_if_empty(folder: Path | None) -> None:
+    """A run that failed before writing anything leaves no folder behind."""
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 from engine.events import STOPPED
+
+SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+"""Signals that interrupt a run (a closed SSH session sends SIGHUP), and the exit code for each: 128 + N."""
 
 
 class StopSignal:
@@ -12,12 +16,16 @@ class StopSignal:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
         self.reason = STOPPED
 
     def request(self, reason: str = STOPPED) -> None:
-        if not self._event.is_set():
-            self.reason = reason
-        self._event.set()
+        """Ask training to stop after the current epoch; the first reason given is the one kept."""
+        with self._lock:
+            if not self._event.is_set():
+                self.reason = reason
+                self._event.set()
 
     def is_set(self) -> bool:
+        """Whether a stop has been requested."""
         return self._event.is_set()

@@ -75,3 +75,14 @@ def test_defaults_are_the_seeds_and_valid() -> None:
     )
     assert DEFAULT.learning_rate == 0.01 and DEFAULT.models == ("rnn", "lstm")
     assert Config.from_dict(DEFAULT.to_dict()) == DEFAULT
+
+
+@pytest.mark.parametrize(("points", "window", "split"), [(200, 20, 0.1), (201, 20, 0.1), (200, 20, 0.3), (30, 5, 0.1)])
+def test_split_sizes_are_keras_own(points: int, window: int, split: float) -> None:
+    from keras.src.trainers.data_adapters.array_slicing import train_validation_split
+
+    config = Config(points=points, window=window, validation_split=split)
+    dataset = make_dataset(config)
+    (x_train,), (x_val,) = train_validation_split((dataset.inputs,), validation_split=split)
+    assert (len(x_train), len(x_val)) == (config.n_train, config.n_val)
+    np.testing.assert_array_equal(dataset.val[0], x_val)

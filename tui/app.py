@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from engine.artifacts import RunFolderError
 from engine.cli import Invocation
 from engine.config import Config
 from engine.data import make_dataset
@@ -45,9 +46,8 @@ RUN_ACTIONS = frozenset({"start", "stop", "restart", "settings", "toggle_log", "
 class RnnLstmApp(App[int]):
     """Train the configured models live and compare them; see ``BINDINGS`` for the keys.
 
-    ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go
-    under ``run_root`` (see :class:`tui.runner.RunFolders`). ``autostart`` starts training
-    right after the first frame.
+    ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go under
+    ``run_root`` (:class:`tui.runner.RunFolders`); ``autostart`` trains right after the first frame.
     """
 
     TITLE = "rnnlstm-tui"
@@ -118,7 +118,7 @@ class RnnLstmApp(App[int]):
         config = self.config
         try:
             run_dir = self.folders.next()
-        except OSError as error:  # e.g. a read-only working folder
+        except (OSError, RunFolderError) as error:  # e.g. a read-only working folder
             self.active, self.state = False, "error"
             self.notify(str(error), title="cannot create a run folder", severity="error")
             return
@@ -141,8 +141,7 @@ class RnnLstmApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures (training, export) surface: shown, never fatal."""
-        worker = event.worker
-        if worker.state == WorkerState.ERROR:
+        if (worker := event.worker).state == WorkerState.ERROR:
             if worker is self.worker:
                 self.active, self.state = False, "error"
             self.notify(
@@ -181,6 +180,7 @@ class RnnLstmApp(App[int]):
         if self._current(message):
             self._show_progress()  # the last epochs first, so they don't overwrite what follows
             self.query_one(TrainingPane).panel(message.finished.model).show_status(message.finished)
+            self.query_one(MetricsPane).show_done(message.finished)
 
     def on_run_done(self, message: msg.RunDone) -> None:
         if self._current(message):

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from engine.events import ForecastReport, ModelFinished
+from engine.events import ForecastReport, ModelFinished, number
 from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
 
 SUMMARY_WIDTH = 68
@@ -35,13 +35,6 @@ METRIC_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 )
 """(column key, heading, width) of the metrics table; status second, so an 80-column terminal shows it.
 Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
-
-
-def number(value: object, fmt: str = "{:.2e}") -> str:
-    """A finite number in ``fmt``; a dash for NaN, inf or a missing value (a diverged model)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return fmt.format(value)
-    return "—"
 
 
 def duration(seconds: float) -> str:
@@ -99,6 +92,9 @@ class ModelPanel(Vertical):
 class TrainingPane(Vertical):
     """Per-model loss charts side by side, and every model's validation loss on shared axes."""
 
+    ready = False
+    """Whether the model panels are mounted: the redraw timer may fire while ``reset`` swaps them."""
+
     def compose(self) -> ComposeResult:
         yield Horizontal(id="model-panels")
         yield CurveChart("val loss, all models", id="combined")
@@ -106,8 +102,10 @@ class TrainingPane(Vertical):
     async def reset(self, models: Iterable[str], epochs: int) -> None:
         """Replace the model panels for a new run (the models may have changed)."""
         panels = self.query_one("#model-panels", Horizontal)
+        self.ready = False  # the new run's histories are empty: nothing is lost by not drawing
         await panels.remove_children()
         await panels.mount_all([ModelPanel(model, epochs) for model in models])
+        self.ready = True
         self.query_one("#combined", CurveChart).draw([])
 
     def panel(self, model: str) -> ModelPanel:
@@ -115,7 +113,7 @@ class TrainingPane(Vertical):
 
     def show_progress(self, histories: dict[str, LossHistory]) -> None:
         for model, history in histories.items():
-            if history.latest is not None:
+            if self.ready and history.latest is not None:
                 self.panel(model).show_progress(history)
 
     def show_compiling(self) -> None:
@@ -124,6 +122,8 @@ class TrainingPane(Vertical):
 
     def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool) -> None:
         """Each model's train and val loss on its own chart, every val loss on the shared one."""
+        if not self.ready:
+            return
         for model, h in histories.items():
             curves = [Curve("loss", h.epochs, h.loss, LOSS_COLOR), Curve("val", h.epochs, h.val_loss, VAL_COLOR)]
             self.panel(model).chart.draw(curves, log=log, smooth=smooth)
@@ -206,6 +206,8 @@ class MetricsPane(Vertical):
     def reset(self, models: Iterable[str], run_dir: Path) -> None:
         """Empty rows, one per model, for a new run."""
         self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
+        self.done: set[str] = set()
+        """Models that stopped training: live updates leave their rows alone."""
         table = self.table
         table.clear(columns=True)
         for key, heading, width in METRIC_COLUMNS:
@@ -221,7 +223,7 @@ class MetricsPane(Vertical):
     def show_live(self, histories: dict[str, LossHistory]) -> None:
         """The latest epoch of each model, while they train."""
         for model, h in histories.items():
-            if (report := h.latest) is None:
+            if (report := h.latest) is None or model in self.done:
                 continue
             if self.table.get_cell(model, "status") != "training":
                 self._set(model, status="training")
@@ -234,6 +236,12 @@ class MetricsPane(Vertical):
                 rate=number(h.recent_rate(), "{:.1f}"),
                 update_width=False,  # several times a second: no re-measuring of columns
             )
+
+    def show_done(self, finished: ModelFinished) -> None:
+        """A model ended (the other may train on): say how, e.g. "diverged at epoch 3"."""
+        self.done.add(finished.model)
+        status = finished.status if finished.status == "finished" else f"{finished.status} at epoch {finished.epoch}"
+        self._set(finished.model, status=status)
 
     def show_rmse(self, report: ForecastReport) -> None:
         """The RMSE of a model's latest forecast (previews during training)."""

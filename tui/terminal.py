@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -19,9 +20,11 @@ from typing import TextIO
 
 from textual.driver import Driver
 
+from engine.artifacts import write_json_atomic
 from engine.cli import Invocation
 from engine.events import INTERRUPTED
 from engine.runtime import quiet_stderr
+from engine.stop import SIGNAL_EXIT_CODES
 from tui.app import RnnLstmApp
 
 LOG_NAME = "tui-stderr.log"
@@ -45,8 +48,8 @@ def driver_drawing_on(terminal: TextIO) -> type[Driver] | None:
     return TerminalDriver
 
 
-SIGNAL_EXIT_CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
-"""Signals that end the app like ``q`` does (a closed terminal sends SIGHUP), and the exit codes."""
+TUI_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""Signals that end the app like ``q`` does (a closed terminal sends SIGHUP); Textual handles ctrl+c itself."""
 
 
 class TerminalApp(RnnLstmApp):
@@ -57,7 +60,7 @@ class TerminalApp(RnnLstmApp):
 
     def on_mount(self) -> None:  # Textual calls this and the base class's on_mount
         loop = asyncio.get_running_loop()
-        for signum in SIGNAL_EXIT_CODES:
+        for signum in TUI_SIGNALS:
             loop.add_signal_handler(signum, self.interrupt, signum)
 
     def interrupt(self, signum: int) -> None:
@@ -98,6 +101,9 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
         if app.return_code and kept is not None:
             print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
     code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
+    for run in app.runs:
+        if run.alive:  # still importing TensorFlow or compiling past the quit grace: say so
+            mark_interrupted(run.run_dir)
     if "tensorflow" in sys.modules:
         # Everything is written (or, past the quit grace, given up on): skip the interpreter's
         # teardown, which with TensorFlow loaded takes about a second, and which would wait
@@ -119,3 +125,11 @@ def _keep_log(log: Path, run_dir: Path | None) -> Path | None:
     with contextlib.suppress(OSError):
         return Path(shutil.move(str(log), str(run_dir / LOG_NAME)))
     return log
+
+
+def mark_interrupted(run_dir: Path) -> None:
+    """Record in ``metrics.json`` that the app quit before the engine finished this run."""
+    metrics_file = run_dir / "metrics.json"
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(metrics_file.read_text()).get("status") == "running":
+            write_json_atomic(metrics_file, {"status": INTERRUPTED, "models": {}, "note": "quit before training ended"})
