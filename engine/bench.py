@@ -70,36 +70,49 @@ def _ratio(slow: float, fast: float) -> str:
     return f"{slow / fast:.1f}×" if fast > 0 else "—"
 
 
-def run(config: Config, full_suite: bool, quick: bool, results: Path | None) -> str:
-    """Measure, print and (for the suite) write the results; returns the Markdown."""
+def tui_table(data: dict) -> list[str]:
+    """The TUI rows: first frame, and the median over alternating TUI / headless run pairs."""
+    pairs = data["tui_pairs"]
+    walls = sorted(tui["whole_s"] / ours["whole_s"] - 1 for ours, tui in pairs)
+    cpus = sorted(tui["cpu_s"] / ours["cpu_s"] - 1 for ours, tui in pairs)
+    latency = sorted(ms for _, tui in pairs for ms in tui["key_latency_ms"])
+    each = ", ".join(f"{tui['whole_s']:.1f} vs {ours['whole_s']:.1f} s" for ours, tui in pairs)
+    return [
+        f"TUI ({len(pairs)} alternating pairs of the same run in the TUI, driven by App.run_test, and headless)",
+        "",
+        "| TUI | value |",
+        "|---|---:|",
+        f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
+        f"| runs, TUI vs headless | {each} |",
+        f"| TUI overhead, wall time, median (min … max) | {100 * walls[len(walls) // 2]:+.1f} % "
+        f"({100 * walls[0]:+.1f} … {100 * walls[-1]:+.1f}) |",
+        f"| TUI overhead, CPU time, median | {100 * cpus[len(cpus) // 2]:+.1f} % |",
+        f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
+        f"{latency[-1]:.0f} ms |",
+        f"| TUI peak RSS | {max(tui['peak_rss_mb'] for _, tui in pairs):.0f} MB |",
+    ]
+
+
+def run(config: Config, sections: set[str], quick: bool, results: Path | None, repeats: int = 3) -> str:
+    """Measure the asked ``sections`` (compare, scaling, tui), print and write the results as Markdown."""
     data: dict = {"machine": suite.machine(), "config": config.to_dict()}
-    data["seed"] = suite.in_child(suite.measure_seed, config)
-    data["ours"] = suite.in_child(suite.measure_ours, config)
-    lines = [f"Machine: {data['machine']}", "", *compare_table(data["seed"], data["ours"], config)]
-    if full_suite:
+    lines = [f"Machine: {data['machine']}"]
+    if "compare" in sections:
+        data["seed"] = suite.in_child(suite.measure_seed, config)
+        data["ours"] = suite.in_child(suite.measure_ours, config)
+        lines += ["", *compare_table(data["seed"], data["ours"], config)]
+    if "scaling" in sections:
         configs = [{"epochs": 2}] if quick else suite.scaling_configs(DEFAULT_BENCH_EPOCHS)
         data["scaling_fit"] = suite.in_child(suite.measure_scaling, "fit", configs)
         data["scaling_fast"] = suite.in_child(suite.measure_scaling, "fast", configs)
         lines += ["", *scaling_table(data["scaling_fit"], data["scaling_fast"])]
+    if "tui" in sections:
         data["first_frame_s"] = suite.measure_first_frame(["--epochs", "1"])
-        data["tui"] = suite.in_child(suite.measure_tui_run, config)
-        overhead = data["tui"]["whole_s"] / data["ours"]["whole_s"] - 1
-        cpu_overhead = data["tui"]["cpu_s"] / data["ours"]["cpu_s"] - 1
-        latency = data["tui"]["key_latency_ms"]
-        lines += [
-            "",
-            "| TUI | value |",
-            "|---|---:|",
-            f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
-            f"| run in the TUI (App.run_test) | {data['tui']['whole_s']:.2f} s |",
-            f"| same run headless | {data['ours']['whole_s']:.2f} s |",
-            f"| TUI overhead, wall time | {100 * overhead:+.1f} % |",
-            f"| TUI overhead, CPU time ({data['tui']['cpu_s']:.1f} vs {data['ours']['cpu_s']:.1f} s) "
-            f"| {100 * cpu_overhead:+.1f} % |",
-            f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
-            f"{latency[-1]:.0f} ms |",
-            f"| TUI peak RSS | {data['tui']['peak_rss_mb']:.0f} MB |",
+        data["tui_pairs"] = [
+            (suite.in_child(suite.measure_ours, config, False), suite.in_child(suite.measure_tui_run, config))
+            for _ in range(1 if quick else repeats)
         ]
+        lines += ["", *tui_table(data)]
     text = "\n".join(lines)
     if results is not None:
         results.mkdir(parents=True, exist_ok=True)
@@ -116,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", default="200", help="series length (default 200, the seed's)")
     parser.add_argument("--window", default="20", help="window length (default 20, the seed's)")
     parser.add_argument("--suite", action="store_true", help="also scaling curves and TUI measurements")
+    parser.add_argument("--only", choices=("compare", "scaling", "tui"), help="just one section of the suite")
     parser.add_argument("--quick", action="store_true", help="tiny scaling grid (a smoke test of the code path)")
     parser.add_argument("--results", type=Path, help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
@@ -130,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         config.validate()
     except (UsageError, ValueError) as error:
         fail(str(error))
-    print(run(config, args.suite, args.quick, args.results))
+    sections = {args.only} if args.only else {"compare", "scaling", "tui"} if args.suite else {"compare"}
+    print(run(config, sections, args.quick, args.results))
     return 0
 
 

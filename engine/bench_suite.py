@@ -19,6 +19,7 @@ import platform
 import pty
 import resource
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,7 +82,11 @@ def measure_seed(config: Config) -> dict:
     }
 
 
-def measure_ours(config: Config) -> dict:
+FORECAST_KEYS = ("forecast_first_s", "forecast_s", "seed_loop_same_model_s", "forecast_max_abs_diff")
+"""What ``measure_ours`` reports of each model's forecast, when asked to compare forecasts."""
+
+
+def measure_ours(config: Config, compare_forecasts: bool = True) -> dict:
     """The engine's whole run (artifacts included), then its forecast timed on its own.
 
     The forecast is also run the seed's way (a ``predict()`` per step) on the same trained
@@ -103,7 +108,7 @@ def measure_ours(config: Config) -> dict:
         finished = run_experiment(config, Path(temp) / "run", lambda event: None)
         whole, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         rss = peak_rss_mb()
-        for kind in config.models:
+        for kind in config.models if compare_forecasts else ():
             model = keras.models.load_model(Path(temp) / "run" / f"{kind}.keras")
             begun = time.perf_counter()
             forecaster = make_forecaster(model, dataset, config)
@@ -124,10 +129,7 @@ def measure_ours(config: Config) -> dict:
         "models": {
             k: {
                 "train_s": m["seconds"],
-                "forecast_first_s": forecasts[k][0],
-                "forecast_s": forecasts[k][1],
-                "seed_loop_same_model_s": forecasts[k][2],
-                "forecast_max_abs_diff": forecasts[k][3],
+                **dict(zip(FORECAST_KEYS, forecasts.get(k, ()), strict=False)),
                 "loss": m["final_loss"],
                 "val_loss": m["final_val_loss"],
                 "rmse": m["forecast_rmse"],
@@ -177,7 +179,7 @@ def measure_first_frame(extra_args: list[str]) -> float:
         stdout=follower,
         stderr=follower,
         env=env,
-        cwd=tempfile.mkdtemp(),
+        cwd=(folder := tempfile.mkdtemp()),
     )
     os.close(follower)
     seen, elapsed = b"", float("nan")
@@ -193,6 +195,7 @@ def measure_first_frame(extra_args: list[str]) -> float:
         process.terminate()
         process.wait(timeout=30)
         os.close(leader)
+        shutil.rmtree(folder, ignore_errors=True)
     return elapsed
 
 
@@ -240,7 +243,8 @@ def measure_tui_run(config: Config) -> dict:
                         if len(painted) > before:
                             break
                         await pilot.pause(0.01)
-                    latencies.append(painted[-1] - pressed)
+                    if len(painted) > before:  # else no repaint was seen: nothing to report
+                        latencies.append(painted[-1] - pressed)
                 await app.workers.wait_for_complete()
                 return {
                     "whole_s": time.perf_counter() - started,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.config import Config
-from engine.data import make_dataset, oscillation
+from engine.data import make_dataset
 from engine.forecast import make_forecaster
 from engine.models import build_model
 from engine.seed_way import seed_forecast
@@ -28,7 +28,10 @@ def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
     forecast = make_forecaster(build_model("rnn", config), make_dataset(config), config)()
     # The forecast starts from y[1:21]; its first value predicts y[21], its last y[200].
     assert forecast.index[0] == 21 and forecast.index[-1] == 200 and len(forecast.index) == 180
-    np.testing.assert_allclose(forecast.truth, oscillation(config, forecast.index))
-    np.testing.assert_allclose(forecast.x, forecast.index * config.x_max / 199)
+    x = np.linspace(0, 5 * np.pi, 200)  # the seed's own grid and formula, extended by one step
+    x = np.append(x, x[-1] + x[1])
+    y = np.exp(-x / 5) * np.cos(x)
+    np.testing.assert_allclose(forecast.x, x[21:201])
+    np.testing.assert_allclose(forecast.truth, y[21:201], atol=1e-12)
     rmse = np.sqrt(np.mean((forecast.predicted - forecast.truth) ** 2))
     assert forecast.rmse == float(rmse) and forecast.rmse > 0

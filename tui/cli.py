@@ -17,9 +17,11 @@ def main(argv: list[str] | None = None) -> int:
         from engine.headless import run_headless
 
         return run_headless(invocation)
-    if not sys.stdout.isatty():
+    # The screen is drawn on stderr, keys come from stdin, the run folder is printed on stdout.
+    redirected = [name for name in ("stdout", "stderr", "stdin") if not getattr(sys, name).isatty()]
+    if redirected:
         fail(
-            "stdout is not a terminal, so the TUI cannot draw; allowed: run it in a terminal, "
+            f"{redirected[0]} is not a terminal, so the TUI cannot run; allowed: run it in a terminal, "
             "or add --headless for log output"
         )
     from tui.app import run_app
