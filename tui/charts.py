@@ -156,9 +156,18 @@ class Chart(PlotextPlot):
         for curve in self.curves:
             plt.plot(*_lists(*thin(curve.x, curve.y, limit)), label=curve.label, color=curve.color, marker="braille")
         try:
+            if self.x_label == "epoch" and (ticks := self.whole_ticks()):
+                plt.xticks(ticks)
             return super().render()
         except Exception as error:  # plotext internals; the next draw usually recovers
             return f"{self.chart_title}: cannot draw this chart ({type(error).__name__})"
+
+    def whole_ticks(self) -> list[int] | None:
+        """Up to 5 whole-number ticks over the curves' x range: epochs are counted, not measured."""
+        ends = [float(value) for curve in self.curves if len(curve.x) for value in (curve.x[0], curve.x[-1])]
+        if not ends:
+            return None
+        return np.unique(np.linspace(min(ends), max(ends), 5).round().astype(int)).tolist()
 
 
 class CurveChart(Chart):
