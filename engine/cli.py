@@ -106,7 +106,7 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
     args = build_parser().parse_args(argv)
     values: dict[str, object] = {}
     for field_name, option in OPTION_OF_FIELD.items():
-        raw = getattr(args, option[2:].replace("-", "_"), None)
+        raw = _typed(args, option)
         if raw is None:
             continue
         if field_name in INT_FIELDS:
@@ -124,7 +124,7 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         config = Config(**values)  # type: ignore[arg-type]
         config.validate()
     except ConfigError as error:
-        typed = getattr(args, OPTION_OF_FIELD.get(error.field_name, "--")[2:].replace("-", "_"), None)
+        typed = _typed(args, OPTION_OF_FIELD.get(error.field_name, "--"))
         raise UsageError(message_for(error, typed)) from None
     if args.out is not None:
         try:
@@ -132,6 +132,11 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         except RunFolderError as error:
             raise UsageError(str(error)) from None
     return Invocation(config=config, out=args.out, headless=args.headless)
+
+
+def _typed(args: argparse.Namespace, option: str) -> str | None:
+    """What the user typed for ``option`` ("--batch-size" is stored as ``batch_size``), if anything."""
+    return getattr(args, option[2:].replace("-", "_"), None)
 
 
 def message_for(error: ConfigError, typed: str | None = None) -> str:

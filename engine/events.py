@@ -102,3 +102,8 @@ def number(value: object, fmt: str = "{:.2e}") -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return fmt.format(value)
     return "—"
+
+
+def status_text(status: str, epoch: object) -> str:
+    """A model's end as people read it: "finished", or e.g. "diverged at epoch 3"."""
+    return status if status == FINISHED else f"{status} at epoch {epoch}"

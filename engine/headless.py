@@ -13,7 +13,17 @@ from typing import TextIO
 
 from engine.artifacts import RunFolderError, new_run_dir
 from engine.cli import Invocation
-from engine.events import INTERRUPTED, EpochReport, Event, ModelFinished, Phase, RunFinished, RunStarted, number
+from engine.events import (
+    INTERRUPTED,
+    EpochReport,
+    Event,
+    ModelFinished,
+    Phase,
+    RunFinished,
+    RunStarted,
+    number,
+    status_text,
+)
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
@@ -75,7 +85,7 @@ def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
     rows = [header]
     for name, m in metrics.items():
         best = f"{number(m['best_val_loss'], '{:.3e}')} ({m['best_epoch']})" if m["best_epoch"] else "—"
-        status = str(m["status"]) + (f" at epoch {m['epochs_done']}" if m["status"] != "finished" else "")
+        status = status_text(str(m["status"]), m["epochs_done"])
         rows.append(
             (
                 name,

@@ -12,11 +12,11 @@ class DeviceError(RuntimeError):
 
 
 def import_tensorflow() -> Any:
-    """Import TensorFlow with its C++ and Python logging silenced, and return the module."""
-    # Both must be set before the first import: TF and Keras print banners otherwise,
-    # and stray output corrupts a Textual screen.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    """Import TensorFlow with its C++ and Python logging silenced, and return the module.
+
+    The environment defaults that quiet its import are set by ``engine/__init__.py``, which
+    runs before this module can.
+    """
     with quiet_stderr():
         import tensorflow as tf
 

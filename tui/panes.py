@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from engine.events import ForecastReport, ModelFinished, number
+from engine.events import ForecastReport, ModelFinished, number, status_text
 from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
 
 SUMMARY_WIDTH = 68
@@ -240,8 +240,7 @@ class MetricsPane(Vertical):
     def show_done(self, finished: ModelFinished) -> None:
         """A model ended (the other may train on): say how, e.g. "diverged at epoch 3"."""
         self.done.add(finished.model)
-        status = finished.status if finished.status == "finished" else f"{finished.status} at epoch {finished.epoch}"
-        self._set(finished.model, status=status)
+        self._set(finished.model, status=status_text(finished.status, finished.epoch))
 
     def show_rmse(self, report: ForecastReport) -> None:
         """The RMSE of a model's latest forecast (previews during training)."""
@@ -250,9 +249,7 @@ class MetricsPane(Vertical):
     def show_final(self, metrics: dict[str, dict[str, object]]) -> None:
         """The engine's final metrics (what ``metrics.json`` holds)."""
         for model, m in metrics.items():
-            status = str(m["status"])
-            if status != "finished":
-                status += f" at epoch {m['epochs_done']}"
+            status = status_text(str(m["status"]), m["epochs_done"])
             best = f"{number(m['best_val_loss'])} ({m['best_epoch']})" if m["best_epoch"] else "—"
             self._set(
                 model,
