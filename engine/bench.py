@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from engine import bench_suite as suite
-from engine.cli import UsageError, fail, parse_int
-from engine.config import Config
+from engine.cli import fail, message_for
+from engine.config import DEFAULT, SETTING, Config, ConfigError
 
 DEFAULT_BENCH_EPOCHS = 100
 """Short enough to finish in a few minutes."""
@@ -134,16 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
     try:
-        config = Config(
-            epochs=parse_int("--epochs", args.epochs),
-            models=tuple(args.models.split(",")),
-            device=args.device,
-            points=parse_int("--points", args.points),
-            window=parse_int("--window", args.window),
-        )
-        config.validate()
-    except (UsageError, ValueError) as error:
-        fail(str(error))
+        raw = {"epochs": args.epochs, "models": args.models, "device": args.device, "points": args.points}
+        raw["window"] = args.window
+        config = DEFAULT.replace(**{name: SETTING[name].parse(text) for name, text in raw.items()})
+    except ConfigError as error:
+        fail(message_for(error))
     sections = {args.only} if args.only else {"compare", "scaling", "tui"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0

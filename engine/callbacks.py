@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import keras
 
-from engine.events import DIVERGED, INTERRUPTED, STOPPED, EpochReport, Forecast, ForecastReport
+from engine.events import EpochReport, Forecast, ForecastReport, Status
 from engine.stop import StopSignal
 
 
@@ -49,7 +49,7 @@ class TrainingGuard(keras.callbacks.Callback):
     def __init__(self, stop: StopSignal) -> None:
         super().__init__()
         self.stop = stop
-        self.status: str | None = None
+        self.status: Status | None = None
         self.last_epoch = 0
         """1-based number of the last epoch that ran."""
 
@@ -58,16 +58,16 @@ class TrainingGuard(keras.callbacks.Callback):
         self.last_epoch = epoch + 1
         losses = (logs.get("loss", 0.0), logs.get("val_loss", 0.0))
         if not all(math.isfinite(float(value)) for value in losses):
-            self.status = DIVERGED
+            self.status = Status.DIVERGED
             self.model.stop_training = True
         elif self.stop.is_set():
-            self.status = self.stop.reason if self.stop.reason in (STOPPED, INTERRUPTED) else STOPPED
+            self.status = self.stop.reason
             self.model.stop_training = True
 
     def on_train_end(self, logs: dict | None = None) -> None:
         # Another callback (EarlyStopping, say) ended training before the planned epochs.
         if self.status is None and getattr(self.model, "stop_training", False):
-            self.status = STOPPED
+            self.status = Status.STOPPED
 
 
 class ForecastPreview(keras.callbacks.Callback):

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from engine.artifacts import RunFolderError, check_out_dir
-from engine.config import DEFAULT, DEVICES, MODEL_KINDS, TRAINERS, Config, ConfigError
+from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
+from engine.settings import phrase
 
-OPTION_OF_FIELD = {
-    "points": "--points",
-    "tau": "--tau",
-    "window": "--window",
-    "units": "--units",
-    "batch_size": "--batch-size",
-    "epochs": "--epochs",
-    "validation_split": "--validation-split",
-    "learning_rate": "--lr",
-    "models": "--models",
-    "seed": "--seed",
-    "trainer": "--trainer",
-    "device": "--device",
-    "forecast_every": "--forecast-every",
-}
-"""Which option sets which ``Config`` field, so errors name what the user typed."""
-
-INT_FIELDS = ("points", "window", "units", "batch_size", "epochs", "seed", "forecast_every")
-FLOAT_FIELDS = ("tau", "validation_split", "learning_rate")
+RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("--headless", "off", "run without the TUI: log lines, then a metrics table"),
+    ("--out DIR", "runs/<timestamp>/", "run folder to create: a new or empty folder (refuses one that holds a run)"),
+)
+"""(option, default, help) of the options that are about the run, not the experiment."""
 
 
 class UsageError(ValueError):
@@ -47,6 +33,7 @@ class Invocation:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one option per declared setting that has a flag, plus the run's own options."""
     parser = argparse.ArgumentParser(
         prog="rnnlstm-tui",
         allow_abbrev=False,  # "--epoch 5" is a typo to report, not a prefix to guess
@@ -54,78 +41,62 @@ def build_parser() -> argparse.ArgumentParser:
         "watch the losses live, then compare closed-loop forecasts. "
         "Defaults reproduce the seed notebook.",
     )
-    add = parser.add_argument
-    add("--headless", action="store_true", help="run without the TUI: log lines, then a metrics table")
-    add("--epochs", metavar="N", help=f"training epochs (default {DEFAULT.epochs})")
-    add("--batch-size", metavar="N", help=f"windows per SGD step (default {DEFAULT.batch_size})")
-    add("--window", metavar="N", help=f"time steps per window (default {DEFAULT.window})")
-    add("--units", metavar="N", help=f"recurrent units (default {DEFAULT.units})")
-    add("--lr", metavar="X", help=f"SGD learning rate (default {DEFAULT.learning_rate})")
-    add("--tau", metavar="X", help=f"decay constant of exp(-x/tau)cos(x) (default {DEFAULT.tau:g})")
-    add("--points", metavar="N", help=f"samples of the series on [0, 5π] (default {DEFAULT.points})")
-    add(
-        "--validation-split",
-        metavar="X",
-        help=f"fraction of windows held out, the last ones (default {DEFAULT.validation_split})",
-    )
-    add(
-        "--models",
-        metavar="LIST",
-        help=f"comma-separated, from {','.join(MODEL_KINDS)} (default {','.join(DEFAULT.models)})",
-    )
-    add("--seed", metavar="N", help=f"random seed for weights and shuffling (default {DEFAULT.seed})")
-    add(
-        "--forecast-every",
-        metavar="N",
-        help=f"epochs between live forecast previews, 0 = off (default {DEFAULT.forecast_every})",
-    )
-    add(
-        "--trainer",
-        metavar="NAME",
-        help=f"{' or '.join(TRAINERS)}: the compiled loop, or plain model.fit (default {DEFAULT.trainer})",
-    )
-    add("--device", metavar="NAME", help=f"{', '.join(DEVICES)} (default {DEFAULT.device})")
-    add(
-        "--no-xla",
-        dest="xla",
-        action="store_false",
-        default=None,
-        help="plain graph mode instead of XLA: ~400 MB less peak memory, ~3× slower training",
-    )
-    add(
+    parser.add_argument("--headless", action="store_true", help=RUN_OPTIONS[0][2])
+    for spec in SETTINGS:
+        if spec.flag is None:
+            continue
+        if spec.kind == "bool":
+            action = "store_false" if spec.negate else "store_true"
+            parser.add_argument(spec.flag, dest=spec.name, action=action, default=None, help=spec.help)
+        else:
+            default = spec.default_text(getattr(DEFAULT, spec.name))
+            parser.add_argument(
+                spec.flag, dest=spec.name, metavar=spec.metavar, help=f"{spec.help} (default {default})"
+            )
+    parser.add_argument(
         "--out",
         metavar="DIR",
         type=Path,
-        help="run folder to create (default: a new runs/<timestamp>/); refuses one that holds a run",
+        help=f"{RUN_OPTIONS[1][2]} (default {RUN_OPTIONS[1][1]})",
     )
     return parser
+
+
+def options_table() -> str:
+    """The README's options table, made from the same declarations as ``--help`` and the form."""
+    rows = ["| option | default | allowed | what it sets |", "|---|---|---|---|"]
+    for spec in SETTINGS:
+        if spec.flag is None:
+            continue
+        option = spec.flag if spec.kind == "bool" else f"{spec.flag} {spec.metavar}"
+        allowed = "a flag" if spec.kind == "bool" else spec.allowed()
+        default = spec.default_text(getattr(DEFAULT, spec.name))
+        rows.append(f"| `{option}` | `{default}` | {allowed} | {spec.help} |")
+    rows += [f"| `{option}` | `{default}` | | {text} |" for option, default, text in RUN_OPTIONS]
+    return "\n".join(rows)
 
 
 def parse_invocation(argv: list[str] | None = None) -> Invocation:
     """Parse and validate ``argv``; raise :class:`UsageError` with a one-line message."""
     args = build_parser().parse_args(argv)
+    typed: dict[str, str] = {}
     values: dict[str, object] = {}
-    for field_name, option in OPTION_OF_FIELD.items():
-        raw = _typed(args, option)
+    for spec in SETTINGS:
+        raw = getattr(args, spec.name, None)
         if raw is None:
             continue
-        if field_name in INT_FIELDS:
-            values[field_name] = parse_int(option, raw)
-        elif field_name in FLOAT_FIELDS:
-            allowed = "a number in (0, 0.5]" if field_name == "validation_split" else ""
-            values[field_name] = parse_float(option, raw, allowed or "a finite number greater than 0")
-        elif field_name == "models":
-            values[field_name] = tuple(part.strip().lower() for part in raw.split(","))
-        else:
-            values[field_name] = raw.strip().lower()
-    if args.xla is not None:
-        values["xla"] = args.xla
+        if isinstance(raw, bool):
+            values[spec.name] = raw
+            continue
+        typed[spec.name] = raw
+        try:
+            values[spec.name] = spec.parse(raw)
+        except ConfigError as error:
+            raise UsageError(message_for(error, typed=raw)) from None
     try:
-        config = Config(**values)  # type: ignore[arg-type]
-        config.validate()
+        config = DEFAULT.replace(**values)
     except ConfigError as error:
-        typed = _typed(args, OPTION_OF_FIELD.get(error.field_name, "--"))
-        raise UsageError(message_for(error, typed)) from None
+        raise UsageError(message_for(error, typed.get(error.field_name))) from None
     if args.out is not None:
         try:
             check_out_dir(args.out)
@@ -134,36 +105,11 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
     return Invocation(config=config, out=args.out, headless=args.headless)
 
 
-def _typed(args: argparse.Namespace, option: str) -> str | None:
-    """What the user typed for ``option`` ("--batch-size" is stored as ``batch_size``), if anything."""
-    return getattr(args, option[2:].replace("-", "_"), None)
-
-
 def message_for(error: ConfigError, typed: str | None = None) -> str:
-    """A ``ConfigError`` phrased with the option's name, and the value as typed when known."""
-    option = OPTION_OF_FIELD.get(error.field_name, error.field_name)
-    value = ",".join(error.value) if isinstance(error.value, tuple) else error.value
-    value = typed if typed is not None else value
-    return f"{option} {value!s}: not allowed; allowed: {error.allowed}"
-
-
-def parse_int(option: str, raw: str) -> int:
-    """Whole numbers only: "1.5", "1e3" and "ten" are refused, not rounded."""
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise UsageError(f"{option} {raw}: not a whole number; allowed: an integer such as 10") from None
-
-
-def parse_float(option: str, raw: str, allowed: str = "a finite number greater than 0") -> float:
-    """A finite number; "nan", "inf" and "fast" are refused with what ``allowed`` says."""
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{option} {raw}: not a number; allowed: {allowed}") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{option} {raw}: not finite; allowed: {allowed}")
-    return value
+    """A ``ConfigError`` as the command line says it: the flag, the value as typed, why, what is allowed."""
+    spec = SETTING.get(error.field_name)
+    name = spec.flag if spec is not None and spec.flag else error.field_name
+    return phrase(error, name, typed)
 
 
 def fail(message: str) -> NoReturn:

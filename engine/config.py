@@ -11,6 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from engine.settings import ConfigError, Setting, declared, setting
+
+__all__ = ["DEFAULT", "DEVICES", "MODEL_KINDS", "SETTING", "SETTINGS", "TRAINERS", "Config", "ConfigError"]
+
 MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 """Recurrent layer kinds the engine can build, by the names users type."""
 
@@ -20,43 +24,146 @@ TRAINERS: tuple[str, ...] = ("fast", "fit")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
 
 
-class ConfigError(ValueError):
-    """A setting outside what the engine accepts; names the field, the value and what is allowed."""
-
-    def __init__(self, field_name: str, value: object, allowed: str) -> None:
-        self.field_name = field_name
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{field_name} = {value!r} is not allowed: {allowed}")
-
-
 @dataclass(frozen=True)
 class Config:
-    """Everything that defines one run. Defaults reproduce the seed notebook."""
+    """Everything that defines one run. Defaults reproduce the seed notebook.
 
-    points: int = 200
-    """Samples of the damped oscillation on [0, x_max]."""
-    x_max: float = 5 * math.pi
-    tau: float = 5.0
-    """Decay constant in y = exp(-x/tau) * cos(x)."""
-    window: int = 20
-    """Time steps per training window (the seed's NUM_RNN)."""
-    units: int = 40
-    batch_size: int = 10
-    epochs: int = 1000
-    validation_split: float = 0.1
-    learning_rate: float = 0.01
-    models: tuple[str, ...] = ("rnn", "lstm")
-    seed: int = 0
-    trainer: str = "fast"
-    device: str = "auto"
-    shuffle: bool = True
-    """Shuffle the training windows every epoch, as ``fit(shuffle=True)`` does."""
-    forecast_every: int = 50
-    """Epochs between live forecast previews (0 turns previews off)."""
-    xla: bool = True
-    """Compile the fast trainer's epoch and the forecast with XLA: ~3× faster on a CPU, but the
-    compiler raises peak memory by ~400 MB. Off: plain graph mode (``--no-xla``)."""
+    Each field is declared once with :func:`~engine.settings.setting`; validation, the command
+    line, the settings form and the README's options table are all made from these declarations.
+    Fields are validated in this order, so a dependent bound sees the fields it depends on.
+    """
+
+    epochs: int = setting(
+        1000, kind="int", label="epochs", help="training epochs", flag="--epochs", low=1, high=1_000_000, form=True
+    )
+    window: int = setting(
+        20,
+        kind="int",
+        label="window",
+        help="time steps per training window (the seed's NUM_RNN)",
+        flag="--window",
+        low=1,
+        high_of=lambda c: c.points - 2,
+        high_text="points - 2 = {} (at least 2 windows)",
+        form=True,
+    )
+    batch_size: int = setting(
+        10,
+        kind="int",
+        label="batch size",
+        help="windows per SGD step",
+        flag="--batch-size",
+        low=1,
+        high_of=lambda c: c.n_train,
+        high_text="the number of training windows ({})",
+        form=True,
+    )
+    learning_rate: float = setting(
+        0.01,
+        kind="float",
+        label="learning rate",
+        help="SGD learning rate",
+        flag="--lr",
+        low=0,
+        low_open=True,
+        metavar="X",
+        form=True,
+    )
+    units: int = setting(
+        40, kind="int", label="units", help="recurrent units per layer", flag="--units", low=1, high=4096, form=True
+    )
+    tau: float = setting(
+        5.0,
+        kind="float",
+        label="τ (decay)",
+        help="decay constant of y = exp(-x/τ)·cos(x)",
+        flag="--tau",
+        low=0,
+        low_open=True,
+        metavar="X",
+        form=True,
+    )
+    points: int = setting(
+        200,
+        kind="int",
+        label="points",
+        help="samples of the series on [0, x_max]",
+        flag="--points",
+        low=3,
+        high=1_000_000,
+    )
+    x_max: float = setting(
+        5 * math.pi, kind="float", label="x max", help="end of the series' x range (5π)", low=0, low_open=True
+    )
+    validation_split: float = setting(
+        0.1,
+        kind="float",
+        label="validation split",
+        help="fraction of windows held out: the last ones, as Keras does",
+        flag="--validation-split",
+        low=0,
+        low_open=True,
+        high=0.5,
+        metavar="X",
+    )
+    models: tuple[str, ...] = setting(
+        ("rnn", "lstm"),
+        kind="list",
+        label="models",
+        help="recurrent models to train side by side",
+        flag="--models",
+        choices=MODEL_KINDS,
+        metavar="LIST",
+        form=True,
+    )
+    seed: int = setting(
+        0,
+        kind="int",
+        label="seed",
+        help="random seed for weights and shuffling",
+        flag="--seed",
+        low=0,
+        high=2**31 - 1,
+        form=True,
+    )
+    forecast_every: int = setting(
+        50,
+        kind="int",
+        label="forecast every",
+        help="epochs between live forecast previews, 0 = off",
+        flag="--forecast-every",
+        low=0,
+        high=1_000_000,
+    )
+    trainer: str = setting(
+        "fast",
+        kind="choice",
+        label="trainer",
+        help="fast: the compiled loop; fit: plain model.fit, the reference",
+        flag="--trainer",
+        choices=TRAINERS,
+        metavar="NAME",
+    )
+    device: str = setting(
+        "auto",
+        kind="choice",
+        label="device",
+        help="auto: GPU if TensorFlow sees one; gpu is an error where there is none",
+        flag="--device",
+        choices=DEVICES,
+        metavar="NAME",
+    )
+    shuffle: bool = setting(
+        True, kind="bool", label="shuffle", help="shuffle the training windows every epoch, as fit(shuffle=True) does"
+    )
+    xla: bool = setting(
+        True,
+        kind="bool",
+        label="XLA",
+        help="plain graph mode instead of XLA: less peak memory, slower training",
+        flag="--no-xla",
+        negate=True,
+    )
 
     # Derived sizes, here so validation and data share one definition.
     @property
@@ -81,12 +188,14 @@ class Config:
         return updated
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready values (``config.json``)."""
         data = dataclasses.asdict(self)
         data["models"] = list(self.models)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Config:
+        """A validated config from ``to_dict``'s form; unknown keys are ignored."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         if "models" in values:
@@ -96,63 +205,19 @@ class Config:
         return config
 
     def validate(self) -> None:
-        """Raise :class:`ConfigError` for the first setting that is out of range."""
-        _check_int("points", self.points, 3, 1_000_000)
-        _check_float("x_max", self.x_max, positive=True)
-        _check_float("tau", self.tau, positive=True)
-        _check_int(
-            "window",
-            self.window,
-            1,
-            self.points - 2,
-            f"an integer from 1 to points - 2 = {self.points - 2} (at least 2 windows)",
-        )
-        _check_int("units", self.units, 1, 4096)
-        _check_int("epochs", self.epochs, 1, 1_000_000)
-        split = self.validation_split
-        if isinstance(split, bool) or not isinstance(split, (int, float)) or not 0 < split <= 0.5:
-            raise ConfigError("validation_split", split, "a number in (0, 0.5]")
-        # With at least 2 windows and a split in (0, 0.5], Keras's split leaves >= 1 window on each side.
-        _check_int(
-            "batch_size",
-            self.batch_size,
-            1,
-            self.n_train,
-            f"an integer from 1 to the number of training windows ({self.n_train})",
-        )
-        _check_float("learning_rate", self.learning_rate, positive=True)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        _check_int("forecast_every", self.forecast_every, 0, 1_000_000)
-        _check_models(self.models)
-        for flag in ("shuffle", "xla"):
-            if not isinstance(getattr(self, flag), bool):
-                raise ConfigError(flag, getattr(self, flag), "true or false")
-        if self.trainer not in TRAINERS:
-            raise ConfigError("trainer", self.trainer, f"one of {', '.join(TRAINERS)}")
-        if self.device not in DEVICES:
-            raise ConfigError("device", self.device, f"one of {', '.join(DEVICES)}")
+        """Raise :class:`ConfigError` for the first setting that is out of range.
+
+        Fixed bounds first, then bounds that depend on other settings, so that a bad
+        ``points`` is reported as such rather than as a bad ``window``.
+        """
+        ordered = sorted(SETTINGS, key=lambda s: s.high_of is not None)
+        for spec in ordered:
+            spec.check(getattr(self, spec.name), self)
 
 
-def _check_int(name: str, value: object, low: int, high: int, allowed: str = "") -> None:
-    allowed = allowed or f"an integer from {low} to {high}"
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, value, allowed)
-
-
-def _check_float(name: str, value: object, *, positive: bool) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or (positive and value <= 0):  # type: ignore[operator]
-        raise ConfigError(name, value, "a finite number greater than 0" if positive else "a finite number")
-
-
-def _check_models(models: object) -> None:
-    allowed = f"a non-empty list of distinct names from {', '.join(MODEL_KINDS)}"
-    if not isinstance(models, tuple) or not models:
-        raise ConfigError("models", models, allowed)
-    unknown = [m for m in models if m not in MODEL_KINDS]
-    if unknown or len(set(models)) != len(models):
-        raise ConfigError("models", ",".join(map(str, models)), allowed)
-
-
+SETTINGS: tuple[Setting, ...] = tuple(spec for spec, _ in declared(Config))
+"""Every setting, in declaration order."""
+SETTING: dict[str, Setting] = {spec.name: spec for spec in SETTINGS}
+"""The settings by ``Config`` field name."""
 DEFAULT = Config()
 """The seed notebook's experiment."""

@@ -9,19 +9,39 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
-FINISHED, STOPPED, DIVERGED, INTERRUPTED = "finished", "stopped", "diverged", "interrupted"
-"""Final states of a model (and of the run as a whole)."""
+
+class Status(StrEnum):
+    """How a run or one model stands; the value is what ``metrics.json`` and the screen say."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    """The user asked (the stop key, or a callback such as ``EarlyStopping``)."""
+    DIVERGED = "diverged"
+    """A loss turned NaN or infinite."""
+    INTERRUPTED = "interrupted"
+    """A signal or quitting the app."""
+    ERROR = "error"
+
+
+class Stage(StrEnum):
+    """What the engine is busy with; the value is how status lines say it."""
+
+    LOADING = "loading TensorFlow"
+    TRAINING = "training"
+    FORECASTING = "forecasting"
 
 
 @dataclass(frozen=True)
 class Phase:
-    """What the engine is busy with, for status lines ("loading TensorFlow", "compiling")."""
+    """The engine moved on to ``stage``."""
 
-    text: str
+    stage: Stage
 
 
 @dataclass(frozen=True)
@@ -75,7 +95,7 @@ class ModelFinished:
     """A model stopped training: ``status`` is finished, stopped, diverged or interrupted."""
 
     model: str
-    status: str
+    status: Status
     epoch: int
     """Last epoch reached (for diverged: the epoch whose loss was not finite)."""
 
@@ -85,7 +105,7 @@ class RunFinished:
     """Everything is written; ``metrics`` is what ``metrics.json`` holds."""
 
     run_dir: Path
-    status: str
+    status: Status
     metrics: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
@@ -106,4 +126,4 @@ def number(value: object, fmt: str = "{:.2e}") -> str:
 
 def status_text(status: str, epoch: object) -> str:
     """A model's end as people read it: "finished", or e.g. "diverged at epoch 3"."""
-    return status if status == FINISHED else f"{status} at epoch {epoch}"
+    return str(status) if status == Status.FINISHED else f"{status} at epoch {epoch}"

@@ -5,18 +5,11 @@ This is the only entry point the TUI and the headless mode use, so both write th
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine.artifacts import RunFolder
 from engine.config import Config
 from engine.events import (
-    DIVERGED,
-    FINISHED,
-    INTERRUPTED,
-    STOPPED,
     EpochReport,
     EventSink,
     Forecast,
@@ -25,19 +18,11 @@ from engine.events import (
     Phase,
     RunFinished,
     RunStarted,
+    Stage,
+    Status,
 )
+from engine.metrics import LossTrack, model_metrics
 from engine.stop import StopSignal
-
-if TYPE_CHECKING:
-    from engine.trainer import Outcome
-
-
-@dataclass
-class _History:
-    """Per-model losses as they arrive, for the metrics at the end."""
-
-    losses: list[float] = field(default_factory=list)
-    val_losses: list[float] = field(default_factory=list)
 
 
 def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal | None = None) -> RunFinished:
@@ -50,17 +35,17 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     from engine import runtime
 
     stop = stop if stop is not None else StopSignal()
-    sink(Phase("loading TensorFlow"))
+    sink(Phase(Stage.LOADING))
     device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
     folder = RunFolder(run_dir)
     folder.write_json("config.json", config.to_dict())
-    folder.write_json("metrics.json", {"status": "running", "models": {}})
+    folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
     try:
         return _run(config, device, folder, sink, stop)
     except Exception as error:
         # Whatever failed, the folder says so instead of claiming to be still running.
         failure = f"{type(error).__name__}: {error}"
-        folder.write_json("metrics.json", {"status": "error", "error": failure, "models": {}})
+        folder.write_json("metrics.json", {"status": Status.ERROR, "error": failure, "models": {}})
         raise
     finally:
         folder.close()
@@ -82,14 +67,13 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     params = {kind: int(model.count_params()) for kind, model in models.items()}
     folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
     sink(RunStarted(folder.path, device, summaries, params))
-    sink(Phase("training"))
+    sink(Phase(Stage.TRAINING))
 
     forecasters = {kind: make_forecaster(model, dataset, config) for kind, model in models.items()}
-    histories = {kind: _History() for kind in models}
+    histories = {kind: LossTrack() for kind in models}
 
     def on_epoch(report: EpochReport) -> None:
-        histories[report.model].losses.append(report.loss)
-        histories[report.model].val_losses.append(report.val_loss)
+        histories[report.model].add_losses(report.epoch, report.loss, report.val_loss)
         folder.append_epoch(report)
         sink(report)
 
@@ -104,7 +88,15 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
 
     def write_metrics(forecasts: dict[str, Forecast]) -> dict[str, dict]:
         metrics = {
-            kind: _model_metrics(histories[kind], params[kind], outcomes[kind], forecasts.get(kind)) for kind in models
+            kind: model_metrics(
+                histories[kind],
+                params[kind],
+                outcomes[kind].status,
+                outcomes[kind].epochs_done,
+                outcomes[kind].seconds,
+                forecasts.get(kind),
+            )
+            for kind in models
         }
         folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})
         return metrics
@@ -114,11 +106,11 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     for kind, outcome in outcomes.items():
         sink(ModelFinished(kind, outcome.status, outcome.epochs_done))
 
-    sink(Phase("forecasting"))
+    sink(Phase(Stage.FORECASTING))
     forecasts: dict[str, Forecast] = {}
     for kind in models:  # in the configured order, which forecast.csv's columns follow
         outcome = outcomes[kind]
-        if outcome.status != DIVERGED and outcome.epochs_done > 0:
+        if outcome.status != Status.DIVERGED and outcome.epochs_done > 0:
             forecasts[kind] = forecasters[kind]()
             sink(ForecastReport(kind, outcome.epochs_done, forecasts[kind], final=True))
     folder.write_forecasts(forecasts)
@@ -130,28 +122,9 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     return finished
 
 
-def _model_metrics(history: _History, params: int, outcome: Outcome, forecast: Forecast | None) -> dict:
-    """What ``metrics.json`` says about one model."""
-    val = history.val_losses
-    finite_val = [(v, i) for i, v in enumerate(val) if math.isfinite(v)]
-    best_val, best_index = min(finite_val) if finite_val else (math.nan, -1)
-    return {
-        "params": params,
-        "status": outcome.status,
-        "epochs_done": outcome.epochs_done,
-        "final_loss": history.losses[-1] if history.losses else math.nan,
-        "final_val_loss": val[-1] if val else math.nan,
-        "best_val_loss": best_val,
-        "best_epoch": best_index + 1 if best_index >= 0 else None,
-        "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
-        "seconds": round(outcome.seconds, 3),
-        "epochs_per_second": round(outcome.epochs_done / outcome.seconds, 2) if outcome.seconds else 0.0,
-    }
-
-
-def _run_status(statuses: list[str]) -> str:
+def _run_status(statuses: list[Status]) -> Status:
     """The run's status: interrupted or stopped if it was cut short, diverged if any model was."""
-    for status in (INTERRUPTED, STOPPED, DIVERGED):
+    for status in (Status.INTERRUPTED, Status.STOPPED, Status.DIVERGED):
         if status in statuses:
             return status
-    return FINISHED
+    return Status.FINISHED

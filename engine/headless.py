@@ -14,16 +14,15 @@ from typing import TextIO
 from engine.artifacts import RunFolderError, new_run_dir
 from engine.cli import Invocation
 from engine.events import (
-    INTERRUPTED,
     EpochReport,
     Event,
     ModelFinished,
     Phase,
     RunFinished,
     RunStarted,
-    number,
-    status_text,
+    Status,
 )
+from engine.metrics import metrics_table
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
@@ -50,7 +49,7 @@ class ProgressPrinter:
                     self._last_print = now
                     self._line(self._progress())
             elif isinstance(event, Phase):
-                self._line(event.text)
+                self._line(event.stage)
             elif isinstance(event, RunStarted):
                 self._line(f"device {event.device}; run folder {event.run_dir}")
                 self._line("params " + ", ".join(f"{k} {v:,}" for k, v in event.params.items()))
@@ -79,30 +78,6 @@ class ProgressPrinter:
             pass
 
 
-def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
-    """The final metrics as an aligned plain-text table."""
-    header = ("model", "params", "loss", "val loss", "best val (epoch)", "fc RMSE", "seconds", "ep/s", "status")
-    rows = [header]
-    for name, m in metrics.items():
-        best = f"{number(m['best_val_loss'], '{:.3e}')} ({m['best_epoch']})" if m["best_epoch"] else "—"
-        status = status_text(str(m["status"]), m["epochs_done"])
-        rows.append(
-            (
-                name,
-                f"{m['params']:,}",
-                number(m["final_loss"], "{:.3e}"),
-                number(m["final_val_loss"], "{:.3e}"),
-                best,
-                number(m["forecast_rmse"], "{:.4f}"),
-                f"{m['seconds']:.1f}",
-                f"{m['epochs_per_second']:.1f}",
-                status,
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
-
-
 def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
     """Run the experiment with no UI; return the exit code.
 
@@ -122,7 +97,7 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
         if received:  # asked twice: the user does not want to wait for the folder to be written
             os._exit(SIGNAL_EXIT_CODES[signum])
         received.append(signum)
-        stop.request(INTERRUPTED)
+        stop.request(Status.INTERRUPTED)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in SIGNAL_EXIT_CODES}
     run_dir: Path | None = None
@@ -139,7 +114,7 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return SIGNAL_EXIT_CODES[received[0]] if received and finished.status == INTERRUPTED else 0
+    return SIGNAL_EXIT_CODES[received[0]] if received and finished.status == Status.INTERRUPTED else 0
 
 
 def _remove_if_empty(folder: Path | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from engine.events import STOPPED
+from engine.events import Status
 
 SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 """Signals that interrupt a run (a closed SSH session sends SIGHUP), and the exit code for each: 128 + N."""
@@ -17,9 +17,9 @@ class StopSignal:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self.reason = STOPPED
+        self.reason = Status.STOPPED
 
-    def request(self, reason: str = STOPPED) -> None:
+    def request(self, reason: Status = Status.STOPPED) -> None:
         """Ask training to stop after the current epoch; the first reason given is the one kept."""
         with self._lock:
             if not self._event.is_set():

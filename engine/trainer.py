@@ -21,7 +21,7 @@ import tensorflow as tf
 from engine.callbacks import TrainingGuard
 from engine.config import Config
 from engine.data import Dataset
-from engine.events import FINISHED
+from engine.events import Status
 from engine.stop import StopSignal
 
 EpochFunction = Callable[[np.ndarray], tuple[float, float]]
@@ -32,7 +32,7 @@ class Outcome:
     """How one model's training ended."""
 
     model: str
-    status: str
+    status: Status
     epochs_done: int
     seconds: float
 
@@ -41,7 +41,8 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
     """One call = one epoch: SGD over the training windows in ``order``, then the val loss.
 
     Returns the batch-size-weighted mean training loss (what ``fit`` logs as ``loss``) and
-    the validation MSE. Full batches run in a ``tf.range`` loop so the graph is traced once,
+    the validation loss, both the loss the model was compiled with (MSE for the series,
+    cross-entropy for a classifier), as ``fit`` computes it. Full batches run in a ``tf.range`` loop so the graph is traced once,
     the short last batch (162 = 16 × 10 + 2) separately.
     """
     x_train, y_train = (tf.constant(a) for a in dataset.train)
@@ -50,11 +51,16 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
     n_full, remainder = divmod(n_train, batch)
     variables = model.trainable_variables
     model.optimizer.build(variables)
+    # Once eagerly, so Keras builds its compiled-loss object outside the traced function.
+    model.compute_loss(y=y_val[:1], y_pred=model(x_val[:1], training=False), training=False)
+
+    def compiled_loss(inputs: tf.Tensor, targets: tf.Tensor, training: bool) -> tf.Tensor:
+        return model.compute_loss(y=targets, y_pred=model(inputs, training=training), training=training)
 
     def sgd_step(indices: tf.Tensor) -> tf.Tensor:
         inputs, targets = tf.gather(x_train, indices), tf.gather(y_train, indices)
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(inputs, training=True) - targets))
+            loss = compiled_loss(inputs, targets, True)
         model.optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
@@ -66,7 +72,7 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
             total += sgd_step(batches[b]) * float(batch)
         if remainder:
             total += sgd_step(order[n_full * batch :]) * float(remainder)
-        val_loss = tf.reduce_mean(tf.square(model(x_val, training=False) - y_val))
+        val_loss = compiled_loss(x_val, y_val, False)
         return total / n_train, val_loss
 
     def run(order: np.ndarray) -> tuple[float, float]:
@@ -104,7 +110,7 @@ def train_fast(
         if model.stop_training:
             break
     callback_list.on_train_end()
-    return Outcome(name, guard.status or FINISHED, guard.last_epoch, time.perf_counter() - started)
+    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
 
 
 def train_fit(
@@ -127,7 +133,7 @@ def train_fit(
         callbacks=[*callbacks, guard],
         verbose=0,
     )
-    return Outcome(name, guard.status or FINISHED, guard.last_epoch, time.perf_counter() - started)
+    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
 
 
 TRAINERS = {"fast": train_fast, "fit": train_fit}

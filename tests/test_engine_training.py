@@ -98,3 +98,26 @@ def test_keras_callbacks_run_once_per_epoch_and_can_stop_training(trainer: str) 
     )
     assert seen == [0, 1, 2]
     assert outcome.epochs_done == 3 and outcome.status == "stopped"
+
+
+def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None:
+    """Recompiled with MAE, the fast epoch reports what ``fit`` reports: the compiled loss, not MSE."""
+    import keras
+
+    from engine.data import make_dataset
+    from engine.models import build_model
+    from engine.trainer import make_epoch_function
+
+    config = Config(shuffle=False, models=("rnn",), units=8, xla=False)
+    dataset = make_dataset(config)
+
+    def mae_model() -> keras.Model:
+        model = build_model("rnn", config)
+        model.compile(loss="mean_absolute_error", optimizer=keras.optimizers.SGD(learning_rate=0.01))
+        return model
+
+    fast = make_epoch_function(mae_model(), dataset, config)(np.arange(dataset.n_train))
+    history = mae_model().fit(
+        *dataset.train, validation_data=dataset.val, batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0
+    ).history
+    np.testing.assert_allclose(fast, (history["loss"][0], history["val_loss"][0]), rtol=2e-4)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from engine.config import Config
-from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished
+from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage
 from tui.charts import LOG_FLOOR, LossHistory, drawable, ema, thin
 from tui.messages import EpochsDone, ForecastDone, PhaseChanged, RunDone, to_message
 from tui.panes import duration, number
@@ -66,7 +66,7 @@ def test_number_and_duration_formats() -> None:
 
 
 def texts(**changes: str) -> dict[str, str]:
-    base = {name: str(getattr(Config(), name)) for name, _ in FORM_FIELDS}
+    base = {spec.name: spec.default_text(getattr(Config(), spec.name)) for spec in FORM_FIELDS}
     return {**base, **changes}
 
 
@@ -76,13 +76,16 @@ def test_read_form_accepts_valid_input() -> None:
     assert config == Config(epochs=12, learning_rate=0.1, tau=2.5, models=("lstm",))
 
 
-def test_read_form_flags_every_bad_field_with_the_engine_message() -> None:
-    config, errors = read_form(Config(), texts(epochs="1.5", units="0", learning_rate="abc"), ())
+def test_read_form_flags_every_bad_field_in_the_forms_own_words() -> None:
+    config, errors = read_form(Config(), texts(epochs="1.5", units="0", learning_rate="abc", tau="-1"), ())
     assert config is None
-    assert set(errors) == {"epochs", "units", "learning_rate", "models"}
-    assert errors["epochs"] == "--epochs 1.5: not a whole number; allowed: an integer such as 10"
-    assert errors["units"].startswith("--units 0: not allowed; allowed: an integer from 1")
-    assert "not a number" in errors["learning_rate"]
+    assert set(errors) == {"epochs", "units", "learning_rate", "tau", "models"}
+    assert errors["epochs"] == "epochs 1.5: not a whole number; allowed: an integer from 1 to 1000000"
+    assert errors["units"] == "units 0: not allowed; allowed: an integer from 1 to 4096"
+    assert errors["learning_rate"].startswith("learning rate abc: not a number")
+    assert errors["tau"] == "τ (decay) -1: not allowed; allowed: a finite number greater than 0"
+    assert errors["models"].startswith("models : not allowed")
+    assert not any("--" in message for message in errors.values())  # no command-line flags in the form
 
 
 def test_read_form_judges_related_fields_together() -> None:
@@ -91,7 +94,9 @@ def test_read_form_judges_related_fields_together() -> None:
     config, errors = read_form(base, texts(window="50", batch_size="9"), ("rnn",))
     assert errors == {} and config == base.replace(window=50, batch_size=9, models=("rnn",))
     config, errors = read_form(base, texts(window="50", batch_size="10"), ("rnn",))
-    assert config is None and list(errors) == ["batch_size"] and errors["batch_size"].startswith("--batch-size 10")
+    assert config is None and list(errors) == ["batch_size"] and errors["batch_size"] == (
+        "batch size 10: not allowed; allowed: an integer from 1 to the number of training windows (9)"
+    )
 
 
 def test_run_folders_without_out_are_fresh_timestamps(tmp_path: Path) -> None:
@@ -125,7 +130,7 @@ def test_a_newer_forecast_preview_replaces_a_queued_one() -> None:
 def test_to_message_wraps_each_event_with_its_run() -> None:
     report = EpochReport("rnn", 1, 5, 0.1, 0.2, 0.01)
     assert to_message(3, report) == EpochsDone(3, (report,))
-    assert isinstance(to_message(1, Phase("training")), PhaseChanged)
+    assert isinstance(to_message(1, Phase(Stage.TRAINING)), PhaseChanged)
     assert isinstance(to_message(1, RunFinished(Path("x"), "finished")), RunDone)
     with pytest.raises(TypeError):
         to_message(1, "not an event")  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ from engine.artifacts import RunFolderError
 from engine.cli import Invocation
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import INTERRUPTED, ForecastReport, RunFinished
+from engine.events import ForecastReport, RunFinished, Stage, Status
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
 from tui.keys import BINDINGS as KEYS
@@ -153,9 +153,9 @@ class RnnLstmApp(App[int]):
 
     def on_phase_changed(self, message: msg.PhaseChanged) -> None:
         if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
-            if (phase := message.phase.text) == "training":
+            if message.phase.stage is Stage.TRAINING:
                 self.query_one(TrainingPane).show_compiling()
-            self.state = phase
+            self.state = message.phase.stage
 
     async def on_run_began(self, message: msg.RunBegan) -> None:
         if self._current(message):
@@ -284,7 +284,7 @@ class RnnLstmApp(App[int]):
     async def action_quit(self) -> None:
         """Stop every run, give the engine a moment to write its folder, then exit regardless."""
         for run in self.runs:
-            run.stop.request(INTERRUPTED)  # a run the user had already stopped stays "stopped"
+            run.stop.request(Status.INTERRUPTED)  # a run the user had already stopped stays "stopped"
         if any(run.alive for run in self.runs):
             self.state = "stopping"
             deadline = time.monotonic() + self.QUIT_GRACE_SECONDS

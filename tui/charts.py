@@ -19,6 +19,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from engine.events import EpochReport
+from engine.metrics import LossTrack
 
 MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
@@ -82,27 +83,17 @@ class Curve:
 
 
 @dataclass
-class LossHistory:
+class LossHistory(LossTrack):
     """The epochs of one model as they arrive: what the loss charts and the live metrics show."""
 
-    epochs: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
     latest: EpochReport | None = None
-    best_val: float = math.inf
-    """Lowest finite validation loss so far (the live "best val" column)."""
-    best_epoch: int | None = None
-
     seconds: list[float] = field(default_factory=list)
 
     def add(self, report: EpochReport) -> None:
+        """Record one epoch report (losses and best val via :class:`LossTrack`)."""
+        self.add_losses(report.epoch, report.loss, report.val_loss)
         self.seconds.append(report.seconds)
-        self.epochs.append(report.epoch)
-        self.loss.append(report.loss)
-        self.val_loss.append(report.val_loss)
         self.latest = report
-        if math.isfinite(report.val_loss) and report.val_loss < self.best_val:
-            self.best_val, self.best_epoch = report.val_loss, report.epoch
 
     def recent_rate(self, window_seconds: float = 3.0) -> float:
         """Epochs per second over about the last ``window_seconds``.

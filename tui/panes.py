@@ -17,24 +17,25 @@ from textual.geometry import Size
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from engine.events import ForecastReport, ModelFinished, number, status_text
+from engine.metrics import LOSS_FORMAT, METRIC_HEADINGS, RMSE_FORMAT, metric_cells
 from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
 
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
 
-METRIC_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("model", "\nmodel", 5),
-    ("status", "\nstatus", None),
-    ("params", "\nparams", 6),
-    ("loss", "final\nloss", 8),
-    ("val", "final\nval loss", 8),
-    ("best", "best val\n(epoch)", 15),
-    ("rmse", "forecast\nRMSE", 8),
-    ("seconds", "\nseconds", 7),
-    ("rate", "\nepochs/s", 8),
-)
-"""(column key, heading, width) of the metrics table; status second, so an 80-column terminal shows it.
-Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
+COLUMN_WIDTHS: dict[str, int | None] = {
+    "model": 5,
+    "status": None,
+    "params": 6,
+    "loss": 9,
+    "val": 9,
+    "best": 16,
+    "rmse": 8,
+    "seconds": 7,
+    "rate": 8,
+}
+"""Width of each column of :data:`engine.metrics.METRIC_HEADINGS` (status second, so an 80-column terminal
+shows it). Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
 
 
 def duration(seconds: float) -> str:
@@ -210,11 +211,12 @@ class MetricsPane(Vertical):
         """Models that stopped training: live updates leave their rows alone."""
         table = self.table
         table.clear(columns=True)
-        for key, heading, width in METRIC_COLUMNS:
-            table.add_column(heading, key=key, width=width)
+        for key, heading in METRIC_HEADINGS.items():
+            # Two-line headings keep the columns narrow: "final\nval loss".
+            table.add_column(_two_lines(heading), key=key, width=COLUMN_WIDTHS[key])
         for model in models:
             cells = {"model": model, "status": "waiting"}
-            table.add_row(*(cells.get(key, "—") for key, _, _ in METRIC_COLUMNS), key=model)
+            table.add_row(*(cells.get(key, "—") for key in METRIC_HEADINGS), key=model)
 
     def set_params(self, params: dict[str, int]) -> None:
         for model, count in params.items():
@@ -229,9 +231,9 @@ class MetricsPane(Vertical):
                 self._set(model, status="training")
             self._set(
                 model,
-                loss=number(report.loss),
-                val=number(report.val_loss),
-                best=f"{number(h.best_val)} ({h.best_epoch})" if h.best_epoch else "—",
+                loss=number(report.loss, LOSS_FORMAT),
+                val=number(report.val_loss, LOSS_FORMAT),
+                best=h.best_text,
                 seconds=f"{report.seconds:.1f}",
                 rate=number(h.recent_rate(), "{:.1f}"),
                 update_width=False,  # several times a second: no re-measuring of columns
@@ -244,24 +246,12 @@ class MetricsPane(Vertical):
 
     def show_rmse(self, report: ForecastReport) -> None:
         """The RMSE of a model's latest forecast (previews during training)."""
-        self._set(report.model, rmse=number(report.forecast.rmse, "{:.4f}"))
+        self._set(report.model, rmse=number(report.forecast.rmse, RMSE_FORMAT))
 
     def show_final(self, metrics: dict[str, dict[str, object]]) -> None:
         """The engine's final metrics (what ``metrics.json`` holds)."""
         for model, m in metrics.items():
-            status = status_text(str(m["status"]), m["epochs_done"])
-            best = f"{number(m['best_val_loss'])} ({m['best_epoch']})" if m["best_epoch"] else "—"
-            self._set(
-                model,
-                params=f"{m['params']:,}",
-                loss=number(m["final_loss"]),
-                val=number(m["final_val_loss"]),
-                best=best,
-                rmse=number(m["forecast_rmse"], "{:.4f}"),
-                seconds=number(m["seconds"], "{:.1f}"),
-                rate=number(m["epochs_per_second"], "{:.1f}"),
-                status=status,
-            )
+            self._set(model, **metric_cells(model, m))
 
     def _set(self, model: str, *, update_width: bool = True, **cells: str) -> None:
         table = self.table
@@ -269,6 +259,12 @@ class MetricsPane(Vertical):
             return
         for key, value in cells.items():
             table.update_cell(model, key, value, update_width=update_width)
+
+
+def _two_lines(heading: str) -> str:
+    """``"final val loss"`` → ``"final\nval loss"``; a one-word heading sits on the second line."""
+    first, _, rest = heading.partition(" ")
+    return f"{first}\n{rest}" if rest else f"\n{first}"
 
 
 class SizeNotice(Static):

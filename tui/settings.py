@@ -15,19 +15,12 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label
 
-from engine.cli import INT_FIELDS, OPTION_OF_FIELD, UsageError, message_for, parse_float, parse_int
-from engine.config import MODEL_KINDS, Config, ConfigError
+from engine.config import SETTING, SETTINGS, Config, ConfigError
+from engine.settings import Setting, phrase
 
-FORM_FIELDS: tuple[tuple[str, str], ...] = (
-    ("epochs", "epochs"),
-    ("batch_size", "batch size"),
-    ("learning_rate", "learning rate"),
-    ("window", "window"),
-    ("units", "units"),
-    ("tau", "τ (decay)"),
-    ("seed", "seed"),
-)
-"""(Config field, label) of the text fields, in form order; models are checkboxes."""
+FORM_FIELDS: tuple[Setting, ...] = tuple(spec for spec in SETTINGS if spec.form and spec.kind != "list")
+"""The text fields, in declaration order; the models (a list) are checkboxes."""
+MODELS = SETTING["models"]
 
 
 def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> tuple[Config | None, dict[str, str]]:
@@ -36,19 +29,19 @@ def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> t
     Returns ``(config, {})`` when everything is valid, else ``(None, {field: message})``. Each
     field is first checked on its own against ``base`` so several bad fields are flagged at once;
     then all changes together, which catches combinations (a batch larger than the window allows).
-    Messages are the engine's (the same a user sees on the command line).
+    Messages name each setting by its label in the form, with the value as typed.
     """
     values: dict[str, object] = {"models": models}
     errors: dict[str, str] = {}
-    for name, _ in FORM_FIELDS:
-        option, raw = OPTION_OF_FIELD[name], texts.get(name, "")
+    for spec in FORM_FIELDS:
+        raw = texts.get(spec.name, "")
         if not raw.strip():
-            errors[name] = f"{option}: empty; enter a value"
+            errors[spec.name] = f"{spec.label}: empty; allowed: {spec.allowed(base)}"
             continue
         try:
-            values[name] = parse_int(option, raw) if name in INT_FIELDS else parse_float(option, raw)
-        except UsageError as error:
-            errors[name] = str(error)
+            values[spec.name] = spec.parse(raw)
+        except ConfigError as error:
+            errors[spec.name] = phrase(error, spec.label, raw)
     for name, value in values.items():
         if name in errors:
             continue
@@ -56,13 +49,20 @@ def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> t
             base.replace(**{name: value})
         except ConfigError as error:
             if error.field_name == name:  # else a clash with base's other values: judged together below
-                errors[name] = message_for(error)
+                errors[name] = _message(error, texts)
     if errors:
         return None, errors
     try:
         return base.replace(**values), {}
     except ConfigError as error:
-        return None, {error.field_name: message_for(error)}
+        return None, {error.field_name: _message(error, texts)}
+
+
+def _message(error: ConfigError, texts: dict[str, str]) -> str:
+    """``error`` in the form's words: the field's label and the text in it."""
+    spec = SETTING[error.field_name]
+    typed = texts.get(error.field_name)
+    return phrase(error, spec.label, typed.strip() if typed is not None else None)
 
 
 class SettingsScreen(ModalScreen[Config | None]):
@@ -81,13 +81,14 @@ class SettingsScreen(ModalScreen[Config | None]):
         with Vertical(id="settings-dialog"):
             yield Label("Settings — applying restarts training", id="settings-title")
             with Grid(id="settings-grid"):
-                for name, label in FORM_FIELDS:
-                    yield Label(label, classes="field-label")
-                    yield Input(str(getattr(self.config, name)), id=f"field-{name}", compact=True)
-                    yield Label("", id=f"error-{name}", classes="field-error")
-                yield Label("models", classes="field-label")
+                for spec in FORM_FIELDS:
+                    yield Label(spec.label, classes="field-label")
+                    value = spec.default_text(getattr(self.config, spec.name))
+                    yield Input(value, id=f"field-{spec.name}", compact=True, tooltip=spec.help)
+                    yield Label("", id=f"error-{spec.name}", classes="field-error")
+                yield Label(MODELS.label, classes="field-label")
                 with Horizontal(id="field-models"):
-                    for kind in MODEL_KINDS:
+                    for kind in MODELS.choices:
                         yield Checkbox(kind, kind in self.config.models, id=f"model-{kind}", compact=True)
                 yield Label("", id="error-models", classes="field-error")
             yield Label("", id="error-other", classes="field-error")
@@ -98,8 +99,8 @@ class SettingsScreen(ModalScreen[Config | None]):
 
     def read(self) -> tuple[Config | None, dict[str, str]]:
         """What the form holds now: a valid config, or the errors per field."""
-        texts = {name: self.query_one(f"#field-{name}", Input).value for name, _ in FORM_FIELDS}
-        models = tuple(kind for kind in MODEL_KINDS if self.query_one(f"#model-{kind}", Checkbox).value)
+        texts = {spec.name: self.query_one(f"#field-{spec.name}", Input).value for spec in FORM_FIELDS}
+        models = tuple(kind for kind in MODELS.choices if self.query_one(f"#model-{kind}", Checkbox).value)
         return read_form(self.config, texts, models)
 
     @on(Button.Pressed, "#apply")
@@ -107,7 +108,7 @@ class SettingsScreen(ModalScreen[Config | None]):
     def action_apply(self) -> None:
         """Apply valid settings (the app restarts training); otherwise flag each bad field and stay."""
         config, errors = self.read()
-        known = {name for name, _ in FORM_FIELDS} | {"models"}
+        known = {spec.name for spec in FORM_FIELDS} | {MODELS.name}
         for name in known:
             self._flag(f"#error-{name}", errors.get(name, ""))
         self._flag("#error-other", " ".join(m for f, m in errors.items() if f not in known))

@@ -22,7 +22,7 @@ from textual.driver import Driver
 
 from engine.artifacts import write_json_atomic
 from engine.cli import Invocation
-from engine.events import INTERRUPTED
+from engine.events import Status
 from engine.runtime import quiet_stderr
 from engine.stop import SIGNAL_EXIT_CODES
 from tui.app import RnnLstmApp
@@ -66,7 +66,7 @@ class TerminalApp(RnnLstmApp):
     def interrupt(self, signum: int) -> None:
         self.signalled = signum
         for run in self.runs:
-            run.stop.request(INTERRUPTED)
+            run.stop.request(Status.INTERRUPTED)
         self.call_later(self.action_quit)
 
 
@@ -131,5 +131,7 @@ def mark_interrupted(run_dir: Path) -> None:
     """Record in ``metrics.json`` that the app quit before the engine finished this run."""
     metrics_file = run_dir / "metrics.json"
     with contextlib.suppress(OSError, ValueError):
-        if json.loads(metrics_file.read_text()).get("status") == "running":
-            write_json_atomic(metrics_file, {"status": INTERRUPTED, "models": {}, "note": "quit before training ended"})
+        if json.loads(metrics_file.read_text()).get("status") == Status.RUNNING:
+            write_json_atomic(
+                metrics_file, {"status": Status.INTERRUPTED, "models": {}, "note": "quit before training ended"}
+            )

@@ -1,0 +1,100 @@
+"""A model's figures, computed once and phrased once.
+
+:class:`LossTrack` keeps the losses as they arrive, with the best validation loss so far (the
+engine uses it for ``metrics.json``, the TUI for its live table); :func:`model_metrics` is what
+``metrics.json`` says of a model; :func:`metric_cells` turns that into the text of one table
+row, shown by the headless table and the TUI's Metrics tab alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from engine.events import Forecast, Status, number, status_text
+
+LOSS_FORMAT = "{:.3e}"
+RMSE_FORMAT = "{:.4f}"
+METRIC_HEADINGS: dict[str, str] = {
+    "model": "model",
+    "status": "status",
+    "params": "params",
+    "loss": "final loss",
+    "val": "final val loss",
+    "best": "best val (epoch)",
+    "rmse": "forecast RMSE",
+    "seconds": "seconds",
+    "rate": "epochs/s",
+}
+"""Column key → heading of a metrics row, in table order."""
+
+
+@dataclass
+class LossTrack:
+    """One model's epochs as they arrive, and the lowest finite validation loss so far."""
+
+    epochs: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_val: float = math.inf
+    best_epoch: int | None = None
+    """1-based epoch of ``best_val``; ``None`` until a finite validation loss arrives."""
+
+    def add_losses(self, epoch: int, loss: float, val_loss: float) -> None:
+        """Record one epoch."""
+        self.epochs.append(epoch)
+        self.loss.append(loss)
+        self.val_loss.append(val_loss)
+        if math.isfinite(val_loss) and val_loss < self.best_val:
+            self.best_val, self.best_epoch = val_loss, epoch
+
+    @property
+    def best_text(self) -> str:
+        """``best (epoch)``, or a dash before any finite validation loss."""
+        return best_text(self.best_val, self.best_epoch)
+
+
+def best_text(best_val: object, best_epoch: object) -> str:
+    """The best validation loss with the epoch it was reached in, as every table shows it."""
+    return f"{number(best_val, LOSS_FORMAT)} ({best_epoch})" if best_epoch else "—"
+
+
+def model_metrics(
+    track: LossTrack, params: int, status: Status, epochs_done: int, seconds: float, forecast: Forecast | None
+) -> dict[str, object]:
+    """What ``metrics.json`` says about one model."""
+    return {
+        "params": params,
+        "status": status,
+        "epochs_done": epochs_done,
+        "final_loss": track.loss[-1] if track.loss else math.nan,
+        "final_val_loss": track.val_loss[-1] if track.val_loss else math.nan,
+        "best_val_loss": track.best_val if track.best_epoch else math.nan,
+        "best_epoch": track.best_epoch,
+        "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
+        "seconds": round(seconds, 3),
+        "epochs_per_second": round(epochs_done / seconds, 2) if seconds else 0.0,
+    }
+
+
+def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
+    """One model's final metrics (``metrics.json``'s form) as the text of each column."""
+    return {
+        "model": model,
+        "status": status_text(str(metrics["status"]), metrics["epochs_done"]),
+        "params": f"{metrics['params']:,}",
+        "loss": number(metrics["final_loss"], LOSS_FORMAT),
+        "val": number(metrics["final_val_loss"], LOSS_FORMAT),
+        "best": best_text(metrics["best_val_loss"], metrics["best_epoch"]),
+        "rmse": number(metrics["forecast_rmse"], RMSE_FORMAT),
+        "seconds": number(metrics["seconds"], "{:.1f}"),
+        "rate": number(metrics["epochs_per_second"], "{:.1f}"),
+    }
+
+
+def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
+    """The final metrics as an aligned plain-text table (the end of the headless output)."""
+    rows = [list(METRIC_HEADINGS.values())]
+    rows += [list(metric_cells(model, m).values()) for model, m in metrics.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(METRIC_HEADINGS))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
