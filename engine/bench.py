@@ -1,14 +1,16 @@
 """``python -m engine.bench``: the seed's way and the engine's way, side by side, same config.
 
 Without ``--suite`` it compares the two ways (default 100 epochs; ``--epochs 1000`` is the
-notebook's full run). ``--suite`` adds the scaling curves and the TUI measurements, and
-writes ``bench.md`` and ``bench.json`` into ``--results``. Nothing here asserts on timing.
+notebook's full run). ``--suite`` adds the scaling curves; ``python -m tui.bench --suite``
+adds the TUI's measurements to both. ``--results`` gets ``bench.md`` and ``bench.json``.
+Nothing here asserts on timing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine import bench_suite as suite
@@ -70,31 +72,12 @@ def _ratio(slow: float, fast: float) -> str:
     return f"{slow / fast:.1f}×" if fast > 0 else "—"
 
 
-def tui_table(data: dict) -> list[str]:
-    """The TUI rows: first frame, and the median over alternating TUI / headless run pairs."""
-    pairs = data["tui_pairs"]
-    walls = sorted(tui["whole_s"] / ours["whole_s"] - 1 for ours, tui in pairs)
-    cpus = sorted(tui["cpu_s"] / ours["cpu_s"] - 1 for ours, tui in pairs)
-    latency = sorted(ms for _, tui in pairs for ms in tui["key_latency_ms"])
-    each = ", ".join(f"{tui['whole_s']:.1f} vs {ours['whole_s']:.1f} s" for ours, tui in pairs)
-    return [
-        f"TUI ({len(pairs)} alternating pairs of the same run in the TUI, driven by App.run_test, and headless)",
-        "",
-        "| TUI | value |",
-        "|---|---:|",
-        f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
-        f"| runs, TUI vs headless | {each} |",
-        f"| TUI overhead, wall time, median (min … max) | {100 * walls[len(walls) // 2]:+.1f} % "
-        f"({100 * walls[0]:+.1f} … {100 * walls[-1]:+.1f}) |",
-        f"| TUI overhead, CPU time, median | {100 * cpus[len(cpus) // 2]:+.1f} % |",
-        f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
-        f"{latency[-1]:.0f} ms |",
-        f"| TUI peak RSS | {max(tui['peak_rss_mb'] for _, tui in pairs):.0f} MB |",
-    ]
+Section = Callable[[Config, dict, bool], list[str]]
+"""A further section of the benchmark (the TUI's, from :mod:`tui.bench`): measures into ``data``, returns rows."""
 
 
-def run(config: Config, sections: set[str], quick: bool, results: Path | None, repeats: int = 3) -> str:
-    """Measure the asked ``sections`` (compare, scaling, tui), print and write the results as Markdown."""
+def run(config: Config, sections: set[str], quick: bool, results: Path | None, extra: Sequence[Section] = ()) -> str:
+    """Measure the asked ``sections`` (compare, scaling) and ``extra`` ones, write the results as Markdown."""
     data: dict = {"machine": suite.machine(), "config": config.to_dict()}
     lines = [f"Machine: {data['machine']}"]
     if "compare" in sections:
@@ -106,13 +89,8 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, r
         data["scaling_fit"] = suite.in_child(suite.measure_scaling, "fit", configs)
         data["scaling_fast"] = suite.in_child(suite.measure_scaling, "fast", configs)
         lines += ["", *scaling_table(data["scaling_fit"], data["scaling_fast"])]
-    if "tui" in sections:
-        data["first_frame_s"] = suite.measure_first_frame(["--epochs", "1"])
-        data["tui_pairs"] = [
-            (suite.in_child(suite.measure_ours, config, False), suite.in_child(suite.measure_tui_run, config))
-            for _ in range(1 if quick else repeats)
-        ]
-        lines += ["", *tui_table(data)]
+    for section in extra:
+        lines += ["", *section(config, data, quick)]
     text = "\n".join(lines)
     if results is not None:
         results.mkdir(parents=True, exist_ok=True)
@@ -121,15 +99,16 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, r
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__)
+def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> tuple[Config, argparse.Namespace]:
+    """The benchmark's options (shared with ``python -m tui.bench``), validated by the settings' own rules."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--epochs", default=str(DEFAULT_BENCH_EPOCHS), help="epochs for both sides (default 100)")
     parser.add_argument("--models", default="rnn,lstm", help="comma-separated models (default rnn,lstm)")
     parser.add_argument("--device", default="auto", help="auto, cpu or gpu")
     parser.add_argument("--points", default="200", help="series length (default 200, the seed's)")
     parser.add_argument("--window", default="20", help="window length (default 20, the seed's)")
-    parser.add_argument("--suite", action="store_true", help="also scaling curves and TUI measurements")
-    parser.add_argument("--only", choices=("compare", "scaling", "tui"), help="just one section of the suite")
+    parser.add_argument("--suite", action="store_true", help=f"every section: {', '.join(sections)}")
+    parser.add_argument("--only", choices=sections, help="just one section of the suite")
     parser.add_argument("--quick", action="store_true", help="tiny scaling grid (a smoke test of the code path)")
     parser.add_argument("--results", type=Path, help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
@@ -139,7 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         config = DEFAULT.replace(**{name: SETTING[name].parse(text) for name, text in raw.items()})
     except ConfigError as error:
         fail(message_for(error))
-    sections = {args.only} if args.only else {"compare", "scaling", "tui"} if args.suite else {"compare"}
+    return config, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m engine.bench``: compare (default), or ``--suite`` for the scaling curves too."""
+    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling"))
+    sections = {args.only} if args.only else {"compare", "scaling"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0
 

@@ -1,10 +1,9 @@
-"""``python -m engine.bench --suite``: the whole benchmark, written as Markdown and JSON.
+"""The measurements behind ``python -m engine.bench``, each in a fresh child process.
 
 1. the seed's way vs ours for the same config (per model and whole, final losses, peak RSS);
 2. how the cost grows: ms/epoch against epochs, units, window and series length, for ``fit``
    and for the fast trainer (one LSTM, compile time included, as a run pays it);
-3. the TUI: time to first frame, and a full run in the TUI (driven by ``App.run_test``)
-   against the same run headless.
+(the TUI's own measurements live in :mod:`tui.bench`: the engine knows nothing of the UI).
 
 Each measurement runs in a fresh child process so its peak RSS is its own. Nothing here
 fails on timing: it measures and reports.
@@ -16,12 +15,7 @@ import dataclasses
 import multiprocessing
 import os
 import platform
-import pty
 import resource
-import select
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -166,93 +160,6 @@ def scaling_configs(epochs_off_axis: int) -> list[dict]:
             if changes not in configs:
                 configs.append(changes)
     return configs
-
-
-def measure_first_frame(extra_args: list[str]) -> float:
-    """Seconds from starting ``rnnlstm-tui`` in a pseudo-terminal to its first drawn frame."""
-    leader, follower = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", *extra_args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        cwd=(folder := tempfile.mkdtemp()),
-    )
-    os.close(follower)
-    seen, elapsed = b"", float("nan")
-    try:
-        while time.perf_counter() - started < 30:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if ready:
-                seen += os.read(leader, 65536)
-                if b"Training" in seen:  # the tab strip: the layout has been drawn
-                    elapsed = time.perf_counter() - started
-                    break
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        os.close(leader)
-        shutil.rmtree(folder, ignore_errors=True)
-    return elapsed
-
-
-def measure_tui_run(config: Config) -> dict:
-    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends.
-
-    While training runs it also presses ``l`` (log scale) and ``m`` (smoothing) a few times
-    and times each press until the app has handled it and repainted.
-    """
-    import asyncio
-
-    from engine import runtime
-
-    runtime.prepare_device(config.device)  # as in measure_ours: TensorFlow's import is not the TUI's cost
-    from engine.cli import Invocation
-    from tui.app import RnnLstmApp
-
-    painted: list[float] = []
-
-    class TimedApp(RnnLstmApp):
-        """Stamps the first screen refresh after each toggle: what the user sees change."""
-
-        def action_toggle_log(self) -> None:
-            super().action_toggle_log()
-            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
-
-        def action_toggle_smooth(self) -> None:
-            super().action_toggle_smooth()
-            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
-
-    async def drive() -> dict:
-        with tempfile.TemporaryDirectory() as temp:
-            app = TimedApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
-            started, cpu_started = time.perf_counter(), cpu_seconds()
-            latencies: list[float] = []
-            async with app.run_test(size=(100, 30)) as pilot:
-                for _ in range(1000):  # until training has begun (bounded)
-                    if app.state == "training" or not app.active:
-                        break
-                    await pilot.pause(0.05)
-                for key in "lmlmlmlm":
-                    before, pressed = len(painted), time.perf_counter()
-                    await pilot.press(key)  # returns once the app is idle, which can lag the repaint
-                    for _ in range(500):
-                        if len(painted) > before:
-                            break
-                        await pilot.pause(0.01)
-                    if len(painted) > before:  # else no repaint was seen: nothing to report
-                        latencies.append(painted[-1] - pressed)
-                await app.workers.wait_for_complete()
-                return {
-                    "whole_s": time.perf_counter() - started,
-                    "cpu_s": cpu_seconds() - cpu_started,
-                    "key_latency_ms": sorted(1000 * x for x in latencies),
-                }
-
-    return {**asyncio.run(drive()), "peak_rss_mb": peak_rss_mb()}
 
 
 def machine() -> str:

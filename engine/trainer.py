@@ -42,8 +42,9 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
 
     Returns the batch-size-weighted mean training loss (what ``fit`` logs as ``loss``) and
     the validation loss, both the loss the model was compiled with (MSE for the series,
-    cross-entropy for a classifier), as ``fit`` computes it. Full batches run in a ``tf.range`` loop so the graph is traced once,
-    the short last batch (162 = 16 × 10 + 2) separately.
+    cross-entropy for a classifier), as ``fit`` computes it. Full batches run in a
+    ``tf.range`` loop so the graph is traced once, the short last batch (162 = 16 × 10 + 2)
+    separately.
     """
     x_train, y_train = (tf.constant(a) for a in dataset.train)
     x_val, y_val = (tf.constant(a) for a in dataset.val)

@@ -1,4 +1,4 @@
-"""A smoke test of the benchmark's code path (2 epochs, a short series): it runs and reports."""
+"""A smoke test of the whole benchmark (engine and TUI sections; 2 epochs, a short series): it runs and reports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 def test_bench_suite_runs_end_to_end_and_writes_its_tables(tmp_path: Path) -> None:
     args = ["--epochs", "2", "--models", "rnn", "--points", "30", "--window", "5", "--suite", "--quick"]
     result = subprocess.run(
-        [sys.executable, "-m", "engine.bench", *args, "--results", str(tmp_path)],
+        [sys.executable, "-m", "tui.bench", *args, "--results", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=240,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
 
 def _modules_after(code: str) -> set[str]:
@@ -24,3 +28,44 @@ def test_engine_imports_without_textual() -> None:
 def test_command_line_parsing_does_not_load_tensorflow() -> None:
     modules = _modules_after("from tui.cli import main\nfrom engine.cli import parse_invocation\nparse_invocation([])")
     assert "tensorflow" not in modules and "textual" not in modules
+
+
+UI_PACKAGES = ("tui", "textual", "textual_plotext", "plotext", "rich")
+"""What the engine must never import: the app, and the UI libraries under it."""
+
+
+def ui_imports(source: str) -> list[str]:
+    """Every import of a UI package anywhere in ``source``: module level, inside functions, under ``if``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [name for name in names if name.split(".")[0] in UI_PACKAGES]
+    for node in ast.walk(ast.parse(source)):  # importlib.import_module("tui.app") and __import__("tui")
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            callee = ast.unparse(node.func)
+            value = node.args[0].value
+            if callee.endswith(("import_module", "__import__")) and str(value).split(".")[0] in UI_PACKAGES:
+                found.append(str(value))
+    return found
+
+
+def test_no_module_under_engine_imports_the_ui() -> None:
+    offenders = {
+        str(path.relative_to(ENGINE.parent)): names
+        for path in sorted(ENGINE.rglob("*.py"))
+        if (names := ui_imports(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_layering_check_catches_an_import_hidden_in_a_function() -> None:
+    hidden = "def measure():\n    from tui.app import RnnLstmApp\n    return RnnLstmApp\n"
+    assert ui_imports(hidden) == ["tui.app"]
+    assert ui_imports("import textual.app\nimport numpy") == ["textual.app"]
+    assert ui_imports("import importlib\nimportlib.import_module('tui.app')") == ["tui.app"]
+    assert ui_imports("from engine.config import Config\nimport keras") == []

@@ -117,7 +117,16 @@ def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None
         return model
 
     fast = make_epoch_function(mae_model(), dataset, config)(np.arange(dataset.n_train))
-    history = mae_model().fit(
-        *dataset.train, validation_data=dataset.val, batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0
-    ).history
+    history = (
+        mae_model()
+        .fit(
+            *dataset.train,
+            validation_data=dataset.val,
+            batch_size=config.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
+        .history
+    )
     np.testing.assert_allclose(fast, (history["loss"][0], history["val_loss"][0]), rtol=2e-4)

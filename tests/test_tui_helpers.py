@@ -94,8 +94,11 @@ def test_read_form_judges_related_fields_together() -> None:
     config, errors = read_form(base, texts(window="50", batch_size="9"), ("rnn",))
     assert errors == {} and config == base.replace(window=50, batch_size=9, models=("rnn",))
     config, errors = read_form(base, texts(window="50", batch_size="10"), ("rnn",))
-    assert config is None and list(errors) == ["batch_size"] and errors["batch_size"] == (
-        "batch size 10: not allowed; allowed: an integer from 1 to the number of training windows (9)"
+    assert (
+        config is None
+        and list(errors) == ["batch_size"]
+        and errors["batch_size"]
+        == ("batch size 10: not allowed; allowed: an integer from 1 to the number of training windows (9)")
     )
 
 

@@ -1,0 +1,161 @@
+"""``python -m tui.bench``: the TUI's measurements, alone or (``--suite``) after the engine's benchmark.
+
+Time to the first frame, and alternating pairs of the same run in the TUI (driven by
+``App.run_test``) and headless, with the key-press-to-repaint latency while training. It
+lives here, not in ``engine/``, because it drives the app: the engine knows nothing of the UI.
+Nothing here asserts on timing.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine import bench
+from engine import bench_suite as suite
+from engine.bench_suite import cpu_seconds, peak_rss_mb
+from engine.config import Config
+from engine.events import Stage
+
+REPEATS = 3
+"""TUI / headless pairs measured (1 with ``--quick``)."""
+
+
+def measure_first_frame(extra_args: list[str]) -> float:
+    """Seconds from starting ``rnnlstm-tui`` in a pseudo-terminal to its first drawn frame."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *extra_args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=(folder := tempfile.mkdtemp()),
+    )
+    os.close(follower)
+    seen, elapsed = b"", float("nan")
+    try:
+        while time.perf_counter() - started < 30:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                seen += os.read(leader, 65536)
+                if b"Training" in seen:  # the tab strip: the layout has been drawn
+                    elapsed = time.perf_counter() - started
+                    break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        os.close(leader)
+        shutil.rmtree(folder, ignore_errors=True)
+    return elapsed
+
+
+def measure_tui_run(config: Config) -> dict:
+    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends.
+
+    While training runs it also presses ``l`` (log scale) and ``m`` (smoothing) a few times
+    and times each press until the app has handled it and repainted.
+    """
+    import asyncio
+
+    from engine import runtime
+
+    runtime.prepare_device(config.device)  # as in measure_ours: TensorFlow's import is not the TUI's cost
+    from engine.cli import Invocation
+    from tui.app import RnnLstmApp
+
+    painted: list[float] = []
+
+    class TimedApp(RnnLstmApp):
+        """Stamps the first screen refresh after each toggle: what the user sees change."""
+
+        def action_toggle_log(self) -> None:
+            super().action_toggle_log()
+            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
+
+        def action_toggle_smooth(self) -> None:
+            super().action_toggle_smooth()
+            self.call_after_refresh(lambda: painted.append(time.perf_counter()))
+
+    async def drive() -> dict:
+        with tempfile.TemporaryDirectory() as temp:
+            app = TimedApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
+            started, cpu_started = time.perf_counter(), cpu_seconds()
+            latencies: list[float] = []
+            async with app.run_test(size=(100, 30)) as pilot:
+                for _ in range(1000):  # until training has begun (bounded)
+                    if app.state == Stage.TRAINING or not app.active:
+                        break
+                    await pilot.pause(0.05)
+                for key in "lmlmlmlm":
+                    before, pressed = len(painted), time.perf_counter()
+                    await pilot.press(key)  # returns once the app is idle, which can lag the repaint
+                    for _ in range(500):
+                        if len(painted) > before:
+                            break
+                        await pilot.pause(0.01)
+                    if len(painted) > before:  # else no repaint was seen: nothing to report
+                        latencies.append(painted[-1] - pressed)
+                await app.workers.wait_for_complete()
+                return {
+                    "whole_s": time.perf_counter() - started,
+                    "cpu_s": cpu_seconds() - cpu_started,
+                    "key_latency_ms": sorted(1000 * x for x in latencies),
+                }
+
+    return {**asyncio.run(drive()), "peak_rss_mb": peak_rss_mb()}
+
+
+def tui_table(data: dict) -> list[str]:
+    """The TUI rows: first frame, and the median over alternating TUI / headless run pairs."""
+    pairs = data["tui_pairs"]
+    walls = sorted(tui["whole_s"] / ours["whole_s"] - 1 for ours, tui in pairs)
+    cpus = sorted(tui["cpu_s"] / ours["cpu_s"] - 1 for ours, tui in pairs)
+    latency = sorted(ms for _, tui in pairs for ms in tui["key_latency_ms"])
+    each = ", ".join(f"{tui['whole_s']:.1f} vs {ours['whole_s']:.1f} s" for ours, tui in pairs)
+    return [
+        f"TUI ({len(pairs)} alternating pairs of the same run in the TUI, driven by App.run_test, and headless)",
+        "",
+        "| TUI | value |",
+        "|---|---:|",
+        f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
+        f"| runs, TUI vs headless | {each} |",
+        f"| TUI overhead, wall time, median (min … max) | {100 * walls[len(walls) // 2]:+.1f} % "
+        f"({100 * walls[0]:+.1f} … {100 * walls[-1]:+.1f}) |",
+        f"| TUI overhead, CPU time, median | {100 * cpus[len(cpus) // 2]:+.1f} % |",
+        f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
+        f"{latency[-1]:.0f} ms |",
+        f"| TUI peak RSS | {max(tui['peak_rss_mb'] for _, tui in pairs):.0f} MB |",
+    ]
+
+
+def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
+    """Measure the TUI into ``data`` and return its Markdown rows."""
+    data["first_frame_s"] = measure_first_frame(["--epochs", "1"])
+    data["tui_pairs"] = [
+        (suite.in_child(suite.measure_ours, config, False), suite.in_child(measure_tui_run, config))
+        for _ in range(1 if quick else REPEATS)
+    ]
+    return tui_table(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The TUI section alone, or with ``--suite`` the engine's compare and scaling sections first."""
+    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "tui"))
+    sections = {args.only} if args.only else {"compare", "scaling", "tui"} if args.suite else {"tui"}
+    extra = [tui_section] if "tui" in sections else []
+    print(bench.run(config, sections - {"tui"}, args.quick, args.results, extra))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
