@@ -5,6 +5,7 @@ This is the only entry point the TUI and the headless mode use, so both write th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.artifacts import RunFolder
@@ -23,6 +24,10 @@ from engine.events import (
 )
 from engine.metrics import LossTrack, model_metrics
 from engine.stop import StopSignal
+
+Experiment = Callable[[Config, Path, EventSink, StopSignal], RunFinished]
+"""What a caller runs: ``run_experiment`` itself, or (in the UI's tests) a scripted stand-in with
+the same contract — report events to the sink, honour the stop signal, return the last event."""
 
 
 def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal | None = None) -> RunFinished:

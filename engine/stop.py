@@ -29,3 +29,7 @@ class StopSignal:
     def is_set(self) -> bool:
         """Whether a stop has been requested."""
         return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a stop is requested (or ``timeout`` seconds pass); whether one was."""
+        return self._event.wait(timeout)

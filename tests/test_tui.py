@@ -1,137 +1,143 @@
-"""The TUI driven through Textual's Pilot, with the real engine on tiny configs.
+"""The TUI's behaviour, driven through Textual's Pilot against the scripted engine (no TensorFlow).
 
-Synchronisation is by messages, never by sleeping: ``Watch`` is the app's message hook and
-resolves a future when the awaited message has been handled; the worker manager's
-``wait_for_complete`` waits for the training worker.
+Synchronisation is by messages, never by sleeping: ``Watch`` resolves a future once the app has
+handled the awaited message; ``wait_for_complete`` waits for the training worker.
 """
 
 from __future__ import annotations
 
-import asyncio
-import csv
 import json
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.message import Message
-from textual.pilot import Pilot
+from fake_engine import FakeEngine, loss_at
+from pilot_helpers import SIZE, Watch, done_of, epoch_of, history_rows, settle
 from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
 
 from engine.config import Config
+from engine.events import ModelFinished, Status
 from tui import messages as msg
 from tui.app import RnnLstmApp
 from tui.charts import CurveChart, ForecastChart
 from tui.panes import SummariesPane, TrainingPane
 from tui.settings import SettingsScreen
 
-SIZE = (100, 30)
-TINY = {"units": 8, "window": 8, "points": 40, "batch_size": 8, "forecast_every": 2}
-"""Small enough that a model compiles in a second or two, big enough to be the real thing."""
-LONG = 1_000_000
-"""Epochs for runs that the test stops itself."""
+SMALL = Config(epochs=6, forecast_every=2, models=("rnn", "lstm"))
 
 
-def tiny(**changes: object) -> Config:
-    values: dict[str, object] = {**TINY, "models": ("rnn",), "epochs": 5, **changes}
-    return Config(**values)  # type: ignore[arg-type]
+def fake_app(config: Config, tmp_path: Path, engine: FakeEngine | None = None, **options: object) -> RnnLstmApp:
+    return RnnLstmApp(config, tmp_path, experiment=engine or FakeEngine(), **options)  # type: ignore[arg-type]
 
 
-class Watch:
-    """A ``message_hook`` that lets a test await the first handled message matching a predicate."""
-
-    def __init__(self) -> None:
-        self.waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
-
-    def __call__(self, message: Message) -> None:
-        for predicate, future in self.waiters:
-            if not future.done() and predicate(message):
-                future.set_result(message)
-
-    def expect(self, predicate: Callable[[Message], bool]) -> asyncio.Future[Message]:
-        """Register before the action that causes the message, then await the future."""
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self.waiters.append((predicate, future))
-        return future
-
-
-def epoch_of(run_id: int) -> Callable[[Message], bool]:
-    return lambda m: isinstance(m, msg.EpochsDone) and m.run_id == run_id
-
-
-def done_of(run_id: int) -> Callable[[Message], bool]:
-    return lambda m: isinstance(m, msg.RunDone) and m.run_id == run_id
-
-
-async def settle(pilot: Pilot, future: asyncio.Future[Message], timeout: float = 60) -> Message:
-    message = await asyncio.wait_for(future, timeout)
-    await pilot.pause()
-    return message
-
-
-def history_rows(run_dir: Path) -> list[dict[str, str]]:
-    with open(run_dir / "history.csv", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-async def test_full_run_fills_every_tab(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(models=("rnn", "lstm"), epochs=8), tmp_path)
+async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(done_of(1)))
         await app.workers.wait_for_complete()
-        assert app.state == "finished"
-        assert "CPU" in app.sub_title or "GPU" in app.sub_title
+        assert app.state == "finished" and app.sub_title == "CPU (fake engine) · finished"
         tabs = app.query_one(TabbedContent)
-
-        # Training: every epoch of both models reached the charts.
-        for key, tab in zip("2341", ("forecast", "summaries", "metrics", "training"), strict=True):
+        for key, tab in zip("23412", ("forecast", "summaries", "metrics", "training", "forecast"), strict=True):
             await pilot.press(key)
             assert tabs.active == tab
+
         pane = app.query_one(TrainingPane)
         for model in ("rnn", "lstm"):
-            curves = pane.panel(model).chart.curves
-            assert [c.label for c in curves] == ["loss", "val"]
-            assert list(curves[0].x) == list(range(1, 9))
+            loss, val = pane.panel(model).chart.curves
+            assert (loss.label, val.label) == ("loss", "val") and list(loss.x) == list(range(1, 7))
+            assert val.y[-1] == pytest.approx(loss_at(model, 6)[1])
         combined = pane.query_one("#combined", CurveChart).curves
-        assert [c.label for c in combined] == ["rnn", "lstm"] and all(len(c.x) == 8 for c in combined)
+        assert [c.label for c in combined] == ["rnn", "lstm"]
 
-        # Display toggles: state, chart titles and the smoothed data change.
-        raw_val = list(pane.panel("rnn").chart.curves[1].y)
-        assert app.log_scale and pane.panel("rnn").chart.shown_title == "rnn loss · log"
-        await pilot.press("l", "m")
-        assert not app.log_scale and app.smoothing
-        assert pane.panel("rnn").chart.shown_title == "rnn loss · EMA"
-        smoothed = list(pane.panel("rnn").chart.curves[1].y)
-        assert smoothed[0] == pytest.approx(raw_val[0]) and smoothed[1:] != raw_val[1:]
-
-        # Forecast: truth and both final forecasts on one chart, with their epoch and RMSE.
-        await pilot.press("2")
         labels = [c.label for c in app.query_one(ForecastChart).curves]
-        assert labels[0] == "truth" and labels[1].startswith("rnn (epoch 8) RMSE") and labels[2].startswith("lstm")
+        assert labels[0] == "truth" and labels[1].startswith("rnn (epoch 6) RMSE") and labels[2].startswith("lstm")
         status = str(app.query_one("#forecast-status", Label).render())
-        assert "rnn: final after epoch 8" in status and "lstm: final after epoch 8" in status
+        assert "rnn: final after epoch 6" in status and "lstm: final after epoch 6" in status
 
-        # Metrics: the engine's final numbers for both models.
+        summaries = app.query_one(SummariesPane).query(".summary")
+        assert [s.border_title for s in summaries] == ["rnn", "lstm"]
+
         table = app.query_one(DataTable)
-        metrics = json.loads((app.current.run_dir / "metrics.json").read_text())["models"]
+        metrics = json.loads((app.current.run_dir / "metrics.json").read_text())["models"]  # type: ignore[union-attr]
         for model in ("rnn", "lstm"):
             assert table.get_cell(model, "status") == "finished"
             assert table.get_cell(model, "params") == f"{metrics[model]['params']:,}"
-            assert float(table.get_cell(model, "rmse")) == pytest.approx(metrics[model]["forecast_rmse"], abs=1e-4)
-            assert float(table.get_cell(model, "loss")) == pytest.approx(metrics[model]["final_loss"], rel=1e-2)
+            assert float(table.get_cell(model, "loss")) == pytest.approx(metrics[model]["final_loss"], rel=1e-3)
+            assert table.get_cell(model, "best").endswith("(6)")
 
-        # Export: one SVG per tab, in the run folder; the tab shown is restored.
         await pilot.press("e")
         await app.workers.wait_for_complete()
         for tab in ("training", "forecast", "summaries", "metrics"):
-            assert (app.current.run_dir / f"screen-{tab}.svg").read_text().startswith("<svg")
-        assert tabs.active == "forecast"
+            assert (app.current.run_dir / f"screen-{tab}.svg").read_text().startswith("<svg")  # type: ignore[union-attr]
+        assert tabs.active == "forecast"  # the tab shown before the export
+
+
+async def test_log_and_smoothing_keys_change_the_charts(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        chart = app.query_one(TrainingPane).panel("rnn").chart
+        raw_val = list(chart.curves[1].y)
+        assert app.log_scale and chart.shown_title == "rnn loss · log"
+        await pilot.press("l", "m")
+        assert not app.log_scale and app.smoothing and chart.shown_title == "rnn loss · EMA"
+        smoothed = list(chart.curves[1].y)
+        assert smoothed[0] == pytest.approx(raw_val[0]) and smoothed[1:] != raw_val[1:]
+        assert len(chart.faint) == 2  # the raw curves stay, faint, behind
+
+
+async def test_a_slow_start_says_what_it_waits_for(tmp_path: Path) -> None:
+    gate = threading.Event()
+    app = fake_app(SMALL, tmp_path, FakeEngine(gate=gate))
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(lambda m: isinstance(m, msg.PhaseChanged)))
+        assert app.state == "loading TensorFlow" and app.active
+        stats = app.query_one(TrainingPane).panel("rnn").query_one(".model-stats", Label)
+        assert "waiting" in str(stats.render())
+        assert len(app.query_one(ForecastChart).curves) == 1  # the truth is drawn before the engine is up
+        done = watch.expect(done_of(1))
+        gate.set()
+        await settle(pilot, done)
+        assert app.state == "finished"
+
+
+async def test_a_diverged_model_is_marked_while_the_other_trains_on(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path, FakeEngine(diverge={"lstm": 3}))
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        assert app.state == "diverged"
+        table = app.query_one(DataTable)
+        assert table.get_cell("lstm", "status") == "diverged at epoch 3"
+        assert table.get_cell("lstm", "rmse") == "—" and table.get_cell("rnn", "status") == "finished"
+        stats = app.query_one(TrainingPane).panel("lstm").query_one(".model-stats", Label)
+        assert str(stats.render()) == "diverged at epoch 3/6"
+        lstm_val = app.query_one(TrainingPane).panel("lstm").chart.curves[1]
+        assert list(lstm_val.x) == [1, 2]  # the NaN epoch is not drawn
+
+
+async def test_forecast_previews_come_during_training(tmp_path: Path) -> None:
+    app = fake_app(SMALL.replace(epochs=100, forecast_every=2), tmp_path, FakeEngine(hold_after=4))
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        preview = watch.expect(lambda m: isinstance(m, msg.ForecastDone) and m.report.epoch == 4)
+        await settle(pilot, preview)
+        await pilot.press("2")
+        status = str(app.query_one("#forecast-status", Label).render())
+        assert "preview after epoch 4" in status
+        done = watch.expect(done_of(1))
+        await pilot.press("s")
+        await settle(pilot, done)
+        assert app.state == "stopped"
 
 
 async def test_stop_start_and_restart_use_new_folders(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(epochs=LONG), tmp_path)
+    engine = FakeEngine(hold_after=2)
+    app = fake_app(SMALL.replace(epochs=1000), tmp_path, engine)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(epoch_of(1)))
@@ -151,18 +157,32 @@ async def test_stop_start_and_restart_use_new_folders(tmp_path: Path) -> None:
         await settle(pilot, done)
         await app.workers.wait_for_complete()
         for run in app.runs:
-            run.thread.join(30)
-
+            run.thread.join(10)
     folders = [run.run_dir for run in app.runs]
-    assert len(set(folders)) == 3
+    assert len(set(folders)) == 3 and len(engine.configs) == 3
     for folder in folders:
         assert history_rows(folder), folder
         assert json.loads((folder / "metrics.json").read_text())["status"] == "stopped"
 
 
-async def test_settings_flag_bad_values_and_apply_good_ones(tmp_path: Path) -> None:
-    config = tiny(epochs=4)
-    app = RnnLstmApp(config, tmp_path, autostart=False)
+async def test_events_of_a_replaced_run_are_dropped(tmp_path: Path) -> None:
+    app = fake_app(SMALL.replace(epochs=1000), tmp_path, FakeEngine(hold_after=2))
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(epoch_of(1)))
+        second = watch.expect(epoch_of(2))
+        await pilot.press("r")
+        await settle(pilot, second)
+        stale = msg.ModelDone(1, ModelFinished("rnn", Status.DIVERGED, 1))
+        app.post_message(stale)
+        await pilot.pause()
+        assert app.query_one(DataTable).get_cell("rnn", "status") != "diverged at epoch 1"
+        await pilot.press("s")
+
+
+async def test_settings_flag_bad_values_in_the_forms_words_and_apply_good_ones(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    app = fake_app(SMALL, tmp_path, engine, autostart=False)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
 
@@ -178,76 +198,71 @@ async def test_settings_flag_bad_values_and_apply_good_ones(tmp_path: Path) -> N
         def error(screen: SettingsScreen, name: str) -> str:
             return str(screen.query_one(f"#error-{name}", Label).render())
 
-        # Cancel changes nothing.
         fill(await open_form(), epochs="99")
         await pilot.press("escape")
-        assert app.config == config and app.current is None
+        assert app.config == SMALL and app.current is None  # cancel changes nothing
 
-        # Bad values: each flagged next to its field, the form stays, the config is untouched.
         screen = await open_form()
         fill(screen, epochs="ten", learning_rate="-1", batch_size="500")
         await pilot.press("ctrl+s")
-        assert app.screen is screen and app.config == config
-        assert "not a whole number" in error(screen, "epochs")
-        assert "--lr -1.0: not allowed" in error(screen, "learning_rate")
-        assert "--batch-size 500: not allowed" in error(screen, "batch_size")
+        assert app.screen is screen and app.config == SMALL
+        assert error(screen, "epochs") == "epochs ten: not a whole number; allowed: an integer from 1 to 1000000"
+        assert (
+            error(screen, "learning_rate") == "learning rate -1: not allowed; allowed: a finite number greater than 0"
+        )
+        assert error(screen, "batch_size").startswith("batch size 500: not allowed")
         assert error(screen, "units") == ""
         fill(screen, epochs="3", learning_rate="0.05", batch_size="8")
         screen.query_one("#model-rnn", Checkbox).value = False
+        screen.query_one("#model-lstm", Checkbox).value = False
         await pilot.press("ctrl+s")
-        assert app.screen is screen and "--models" in error(screen, "models")
+        assert app.screen is screen and error(screen, "models").startswith("models : not allowed")
         assert error(screen, "epochs") == ""
 
-        # A good form applies and restarts training with the new settings.
-        screen.query_one("#model-rnn", Checkbox).value = True
+        screen.query_one("#model-gru", Checkbox).value = True
         done = watch.expect(done_of(1))
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, SettingsScreen)
-        assert app.config == config.replace(epochs=3, learning_rate=0.05)
+        expected = SMALL.replace(epochs=3, learning_rate=0.05, batch_size=8, models=("gru",))
+        assert app.config == expected and engine.configs == [expected]
         await settle(pilot, done)
         assert app.state == "finished"
-        assert json.loads((app.current.run_dir / "config.json").read_text())["epochs"] == 3
-        await app.workers.wait_for_complete()
+        assert json.loads((app.current.run_dir / "config.json").read_text())["models"] == ["gru"]  # type: ignore[union-attr]
 
 
-async def test_quit_mid_training_is_prompt_and_leaves_no_thread(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(epochs=LONG), tmp_path)
+async def test_quit_mid_training_is_prompt_and_interrupts_the_run(tmp_path: Path) -> None:
+    app = fake_app(SMALL.replace(epochs=1000), tmp_path, FakeEngine(hold_after=3))
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(epoch_of(1)))
         started = time.monotonic()
-        await pilot.press("ctrl+c")
-    assert time.monotonic() - started < 2.0
-    assert app.return_code == 0
+        await pilot.press("q")
+    assert time.monotonic() - started < 2.0 and app.return_code == 0
     assert not any(worker.is_running for worker in app.workers)
     (run,) = app.runs
-    assert run.thread.daemon
-    run.thread.join(10)  # already done, or finishing the folder: it must end on its own
+    run.thread.join(10)
     assert not run.alive
-    # Quitting mid-run interrupts it; the stop key ("s") would say "stopped".
     assert json.loads((run.run_dir / "metrics.json").read_text())["status"] == "interrupted"
 
 
 async def test_too_small_terminal_shows_a_notice_and_recovers(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(), tmp_path, autostart=False)
+    app = fake_app(SMALL, tmp_path, autostart=False)
     async with app.run_test(size=SIZE) as pilot:
         notice = app.query_one("#too-small")
         assert not notice.display and app.query_one(TabbedContent).display
         await pilot.resize_terminal(50, 15)
         await pilot.pause()
-        assert app.has_class("-too-small") and notice.display
-        assert not app.query_one(TabbedContent).display
+        assert app.has_class("-too-small") and notice.display and not app.query_one(TabbedContent).display
         assert "need 60×20" in str(notice.render())
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.has_class("-too-small") and not notice.display
-        assert app.query_one(TabbedContent).display
         await pilot.press("q")
     assert app.return_code == 0
 
 
 async def test_keys_are_in_the_command_palette(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(), tmp_path, autostart=False)
+    app = fake_app(SMALL, tmp_path, autostart=False)
     async with app.run_test(size=SIZE) as pilot:
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Start", "Restart", "Settings", "Log", "Smooth", "Training", "Metrics"} <= titles
@@ -258,43 +273,15 @@ async def test_keys_are_in_the_command_palette(tmp_path: Path) -> None:
         assert app.smoothing
 
 
-async def test_engine_failure_is_shown_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*args: object) -> None:
-        raise RuntimeError("no such device")
-
-    monkeypatch.setattr("engine.experiment.run_experiment", fail)
-    app = RnnLstmApp(tiny(), tmp_path)
+async def test_an_engine_failure_is_shown_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = fake_app(SMALL, tmp_path, FakeEngine(fail_after=2))
     notes: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **options: notes.append(f"{options['title']}: {message}"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.state == "error" and app.is_running
-        assert notes == ["training failed: RuntimeError: no such device"]
+        assert app.state == "error" and app.is_running and not app.active
+        assert notes == ["training failed: RuntimeError: scripted failure"]
         await pilot.press("4")
         assert app.query_one(TabbedContent).active == "metrics"
-
-
-SUMMARY = """Model: "{name}"
-┏━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
-┃ Layer (type)              ┃ Output Shape        ┃    Param # ┃
-┡━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩
-│ {layer:<25} │ (None, 20, 40)      │ {params:>10} │
-└───────────────────────────┴─────────────────────┴────────────┘"""
-
-
-def test_summaries_snapshot(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
-    """Summaries side by side on a wide terminal; fixed text and no training, so nothing varies."""
-    app = RnnLstmApp(tiny(models=("rnn", "lstm")), tmp_path, autostart=False)
-
-    async def show_summaries(pilot: Pilot) -> None:
-        await pilot.press("3")
-        summaries = {
-            "rnn": SUMMARY.format(name="rnn", layer="simple_rnn (SimpleRNN)", params="1,680"),
-            "lstm": SUMMARY.format(name="lstm", layer="lstm (LSTM)", params="6,720"),
-        }
-        await app.query_one(SummariesPane).show(summaries)
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(140, 24), run_before=show_summaries)

@@ -29,6 +29,7 @@ from engine.cli import Invocation
 from engine.config import Config
 from engine.data import make_dataset
 from engine.events import ForecastReport, RunFinished, Stage, Status
+from engine.experiment import Experiment, run_experiment
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
 from tui.keys import BINDINGS as KEYS
@@ -48,6 +49,8 @@ class RnnLstmApp(App[int]):
 
     ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go under
     ``run_root`` (:class:`tui.runner.RunFolders`); ``autostart`` trains right after the first frame.
+    ``experiment`` is the engine's entry point, :func:`engine.experiment.run_experiment` unless a
+    test hands in a scripted one (TensorFlow loads only when the real one runs).
     """
 
     TITLE = "rnnlstm-tui"
@@ -75,10 +78,12 @@ class RnnLstmApp(App[int]):
         source: Invocation | Config,
         run_root: Path = Path("runs"),
         *,
+        experiment: Experiment = run_experiment,
         autostart: bool = True,
         driver_class: type[Driver] | None = None,
     ) -> None:
         super().__init__(driver_class=driver_class)
+        self.experiment = experiment
         self.config = source if isinstance(source, Config) else source.config
         self.folders = RunFolders(run_root, None if isinstance(source, Config) else source.out)
         self.autostart = autostart
@@ -122,7 +127,7 @@ class RnnLstmApp(App[int]):
             self.active, self.state = False, "error"
             self.notify(str(error), title="cannot create a run folder", severity="error")
             return
-        run = Run(len(self.runs) + 1, config, run_dir, self.post_message)
+        run = Run(len(self.runs) + 1, config, run_dir, self.post_message, self.experiment)
         self.current, self.active = run, True
         self.runs.append(run)
         self.histories, self.forecasts = {model: LossHistory() for model in config.models}, {}
@@ -188,6 +193,7 @@ class RnnLstmApp(App[int]):
             self._show_progress()
             self.active, self.state = False, finished.status
             self.query_one(MetricsPane).show_final(finished.metrics)
+            self._redraw()  # the final curves at once, not at the next tick
             self.notify(f"run folder: {finished.run_dir}", title=f"training {finished.status}")
 
     def _show_progress(self) -> None:

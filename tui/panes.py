@@ -57,6 +57,8 @@ class ModelPanel(Vertical):
         super().__init__(id=f"panel-{model}", classes="model-panel")
         self.model = model
         self.epochs = epochs
+        self.ended = False
+        """Whether the model stopped training: its status line then stays as it ended."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="progress-row"):
@@ -86,7 +88,8 @@ class ModelPanel(Vertical):
         self.query_one(".model-stats", Label).update(text, layout=False)
 
     def show_status(self, done: ModelFinished) -> None:
-        """The model is done: say how it ended."""
+        """The model is done: say how it ended (later progress of other models leaves it alone)."""
+        self.ended = True
         self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}")
 
 
@@ -114,8 +117,8 @@ class TrainingPane(Vertical):
 
     def show_progress(self, histories: dict[str, LossHistory]) -> None:
         for model, history in histories.items():
-            if self.ready and history.latest is not None:
-                self.panel(model).show_progress(history)
+            if self.ready and history.latest is not None and not (panel := self.panel(model)).ended:
+                panel.show_progress(history)
 
     def show_compiling(self) -> None:
         for panel in self.query(ModelPanel):
@@ -251,7 +254,9 @@ class MetricsPane(Vertical):
     def show_final(self, metrics: dict[str, dict[str, object]]) -> None:
         """The engine's final metrics (what ``metrics.json`` holds)."""
         for model, m in metrics.items():
-            self._set(model, **metric_cells(model, m))
+            cells = metric_cells(model, m)
+            del cells["model"]  # the row's key, not a cell to update
+            self._set(model, **cells)
 
     def _set(self, model: str, *, update_width: bool = True, **cells: str) -> None:
         table = self.table

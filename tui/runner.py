@@ -21,6 +21,7 @@ from textual.message import Message
 from engine.artifacts import RunFolderError, check_out_dir, new_run_dir
 from engine.config import Config
 from engine.events import EpochReport, Event, RunFinished
+from engine.experiment import Experiment
 from engine.stop import StopSignal
 from tui.messages import EpochsDone, to_message
 
@@ -35,10 +36,19 @@ class Run:
 
     ``post`` is the app's ``post_message`` (thread-safe): every engine event is wrapped with
     :func:`tui.messages.to_message` and posted, nothing else crosses to the UI thread.
+    ``experiment`` is the engine's entry point (a scripted one in the UI's tests).
     """
 
-    def __init__(self, run_id: int, config: Config, run_dir: Path, post: Callable[[Message], object]) -> None:
+    def __init__(
+        self,
+        run_id: int,
+        config: Config,
+        run_dir: Path,
+        post: Callable[[Message], object],
+        experiment: Experiment,
+    ) -> None:
         self.run_id = run_id
+        self.experiment = experiment
         self.config = config
         self.run_dir = run_dir
         self.stop = StopSignal()
@@ -73,11 +83,8 @@ class Run:
         return self.result
 
     def _main(self) -> None:
-        # Imported here, on the run's thread: the module is light, but it leads to TensorFlow.
-        from engine.experiment import run_experiment
-
         try:
-            self.result = run_experiment(self.config, self.run_dir, self._sink, self.stop)
+            self.result = self.experiment(self.config, self.run_dir, self._sink, self.stop)
         except BaseException as error:  # handed to the worker, which reports it
             self.error = error
 

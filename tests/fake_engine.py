@@ -1,0 +1,148 @@
+"""A scripted stand-in for ``engine.experiment.run_experiment``: the same contract, no TensorFlow.
+
+It reports the real event types in the real order (phase, run started, epochs of every model
+interleaved, forecast previews, model finished, final forecasts, run finished), writes a real
+run folder through :class:`engine.artifacts.RunFolder`, and honours the stop signal between
+epochs. Its numbers are made up but deterministic, so UI tests and snapshots can assert on
+them. The real engine is tested on real TensorFlow elsewhere (``test_engine_*``, ``test_tui_e2e``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.artifacts import RunFolder
+from engine.config import Config
+from engine.data import make_dataset
+from engine.events import (
+    EpochReport,
+    EventSink,
+    Forecast,
+    ForecastReport,
+    ModelFinished,
+    Phase,
+    RunFinished,
+    RunStarted,
+    Stage,
+    Status,
+)
+from engine.metrics import LossTrack, model_metrics
+from engine.stop import StopSignal
+
+PARAMS = {"rnn": 1_721, "lstm": 6_761, "gru": 5_201}
+START_LOSS = {"rnn": 0.1, "lstm": 0.2, "gru": 0.15}
+LAYERS = {"rnn": "simple_rnn (SimpleRNN)", "lstm": "lstm (LSTM)", "gru": "gru (GRU)"}
+SUMMARY = """Model: "{name}"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ Layer (type)              ┃ Output Shape        ┃    Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ {layer:<25} │ (None, 20, 40)      │ {params:>10,} │
+└───────────────────────────┴─────────────────────┴────────────┘
+ Total params: {params:,}"""
+WAIT_SECONDS = 30
+"""Longest a scripted pause waits for the test to release it (a safety net, never reached when green)."""
+
+
+def loss_at(model: str, epoch: int) -> tuple[float, float]:
+    """The scripted (loss, val_loss) of ``model`` after ``epoch``: falling, val ten times lower."""
+    loss = START_LOSS[model] * 0.8**epoch
+    return loss, loss / 10
+
+
+@dataclass
+class FakeEngine:
+    """Call it like ``run_experiment``; the fields script what happens."""
+
+    diverge: dict[str, int] = field(default_factory=dict)
+    """Model → epoch whose loss is NaN (that model stops there, the others train on)."""
+    fail_after: int | None = None
+    """Raise ``RuntimeError`` once this many epochs have run."""
+    hold_after: int | None = None
+    """After this many epochs, wait for the stop signal (a long run the test ends itself)."""
+    gate: threading.Event | None = None
+    """A slow start: stay in the "loading TensorFlow" phase until the test sets this."""
+    device: str = "CPU (fake engine)"
+    configs: list[Config] = field(default_factory=list)
+    """Every config it was called with, in order."""
+
+    def __call__(self, config: Config, run_dir: Path, sink: EventSink, stop: StopSignal) -> RunFinished:
+        self.configs.append(config)
+        sink(Phase(Stage.LOADING))
+        if self.gate is not None:
+            self.gate.wait(WAIT_SECONDS)
+        folder = RunFolder(run_dir)
+        try:
+            return self._run(config, folder, sink, stop)
+        finally:
+            folder.close()
+
+    def _run(self, config: Config, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
+        folder.write_json("config.json", config.to_dict())
+        folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
+        summaries = {m: SUMMARY.format(name=m, layer=LAYERS[m], params=PARAMS[m]) for m in config.models}
+        params = {m: PARAMS[m] for m in config.models}
+        sink(RunStarted(folder.path, self.device, summaries, params))
+        sink(Phase(Stage.TRAINING))
+        tracks = {m: LossTrack() for m in config.models}
+        status = {m: Status.FINISHED for m in config.models}
+        running = list(config.models)
+        for epoch in range(1, config.epochs + 1):
+            if self.fail_after is not None and epoch > self.fail_after:
+                raise RuntimeError("scripted failure")
+            if stop.is_set() or (self.hold_after is not None and epoch > self.hold_after and stop.wait(WAIT_SECONDS)):
+                for model in running:
+                    status[model] = stop.reason
+                    sink(ModelFinished(model, stop.reason, epoch - 1))
+                running = []
+                break
+            for model in list(running):
+                loss, val = loss_at(model, epoch)
+                if self.diverge.get(model) == epoch:
+                    loss = val = float("nan")
+                report = EpochReport(model, epoch, config.epochs, loss, val, epoch * 0.01)
+                tracks[model].add_losses(epoch, loss, val)
+                folder.append_epoch(report)
+                sink(report)
+                if self.diverge.get(model) == epoch:
+                    status[model] = Status.DIVERGED
+                    running.remove(model)
+                    sink(ModelFinished(model, Status.DIVERGED, epoch))
+                elif config.forecast_every and epoch % config.forecast_every == 0:
+                    sink(ForecastReport(model, epoch, forecast(config, model, epoch)))
+        for model in running:
+            sink(ModelFinished(model, Status.FINISHED, config.epochs))
+        sink(Phase(Stage.FORECASTING))
+        forecasts = {}
+        for model in config.models:
+            done = len(tracks[model].epochs)
+            if status[model] != Status.DIVERGED and done:
+                forecasts[model] = forecast(config, model, done)
+                sink(ForecastReport(model, done, forecasts[model], final=True))
+        folder.write_forecasts(forecasts)
+        metrics = {
+            m: model_metrics(
+                tracks[m], PARAMS[m], status[m], len(tracks[m].epochs), len(tracks[m].epochs) * 0.01, forecasts.get(m)
+            )
+            for m in config.models
+        }
+        run_status = next(
+            (s for s in (Status.INTERRUPTED, Status.STOPPED, Status.DIVERGED) if s in status.values()), Status.FINISHED
+        )
+        folder.write_json("metrics.json", {"status": run_status, "device": self.device, "models": metrics})
+        finished = RunFinished(folder.path, run_status, metrics)
+        sink(finished)
+        return finished
+
+
+def forecast(config: Config, model: str, epoch: int) -> Forecast:
+    """A made-up closed-loop forecast that nears the truth as epochs pass (the truth is the real series)."""
+    data = make_dataset(config)
+    index = np.arange(config.window + 1, config.points)
+    truth = data.y[index]
+    predicted = truth * (1 - START_LOSS[model] / (1 + 0.1 * epoch))
+    rmse = float(np.sqrt(np.mean((predicted - truth) ** 2)))
+    return Forecast(index=index, x=data.x[index], truth=truth, predicted=predicted, rmse=rmse)

@@ -1,0 +1,52 @@
+"""What the Pilot tests share: awaiting handled messages instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message import Message
+from textual.pilot import Pilot
+
+from tui import messages as msg
+
+SIZE = (100, 30)
+
+
+class Watch:
+    """A ``message_hook`` that lets a test await the first handled message matching a predicate."""
+
+    def __init__(self) -> None:
+        self.waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
+
+    def __call__(self, message: Message) -> None:
+        for predicate, future in self.waiters:
+            if not future.done() and predicate(message):
+                future.set_result(message)
+
+    def expect(self, predicate: Callable[[Message], bool]) -> asyncio.Future[Message]:
+        """Register before the action that causes the message, then await the future."""
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self.waiters.append((predicate, future))
+        return future
+
+
+def epoch_of(run_id: int) -> Callable[[Message], bool]:
+    return lambda m: isinstance(m, msg.EpochsDone) and m.run_id == run_id
+
+
+def done_of(run_id: int) -> Callable[[Message], bool]:
+    return lambda m: isinstance(m, msg.RunDone) and m.run_id == run_id
+
+
+async def settle(pilot: Pilot, future: asyncio.Future[Message], timeout: float = 60) -> Message:
+    message = await asyncio.wait_for(future, timeout)
+    await pilot.pause()
+    return message
+
+
+def history_rows(run_dir: Path) -> list[dict[str, str]]:
+    with open(run_dir / "history.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
