@@ -1,0 +1,70 @@
+"""Snapshots of what a person sees: every tab, the settings form with a flagged error, the too-small notice.
+
+The data comes from the scripted engine, so every number on screen is the same on every run;
+the run folder is a fixed relative path. Update after an intended change of the look with
+``pytest tests/test_snapshots.py --snapshot-update`` and look at the new SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from fake_engine import FakeEngine
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from engine.cli import Invocation
+from engine.config import Config
+from tui.app import RnnLstmApp
+
+SIZES = [(80, 24), (120, 36)]
+CONFIG = Config(epochs=40, forecast_every=10, models=("rnn", "lstm"))
+SnapCompare = Callable[..., bool]
+
+
+def finished_app(folder: Path, monkeypatch: pytest.MonkeyPatch) -> RnnLstmApp:
+    """An app whose (scripted) run will have finished, writing under a fixed relative path."""
+    monkeypatch.chdir(folder)
+    invocation = Invocation(config=CONFIG, out=Path("runs/snapshot"), headless=False)
+    return RnnLstmApp(invocation, Path("runs"), experiment=FakeEngine())
+
+
+def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Wait for the run to end and its messages to be handled, then press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("key", ["1", "2", "3", "4"], ids=["training", "forecast", "summaries", "metrics"])
+def test_tab(key: str, size: tuple[int, int], snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
+    app = finished_app(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=size, run_before=after_run(key))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_settings_form_flags_a_bad_value(
+    size: tuple[int, int], snap_compare: SnapCompare, tmp_path: Path, monkeypatch
+) -> None:
+    app = finished_app(tmp_path, monkeypatch)
+
+    async def run_before(pilot: Pilot) -> None:
+        await after_run("c")(pilot)
+        pilot.app.screen.query_one("#field-learning_rate", Input).value = "-1"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_too_small_notice(snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
+    app = finished_app(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=(50, 15), run_before=after_run())
