@@ -79,15 +79,16 @@ Section = Callable[[Config, dict, bool], list[str]]
 def run(config: Config, sections: set[str], quick: bool, results: Path | None, extra: Sequence[Section] = ()) -> str:
     """Measure the asked ``sections`` (compare, scaling) and ``extra`` ones, write the results as Markdown."""
     data: dict = {"machine": suite.machine(), "config": config.to_dict()}
+    measure = suite.measurer(quick)
     lines = [f"Machine: {data['machine']}"]
     if "compare" in sections:
-        data["seed"] = suite.in_child(suite.measure_seed, config)
-        data["ours"] = suite.in_child(suite.measure_ours, config)
+        data["seed"] = measure(suite.measure_seed, config)
+        data["ours"] = measure(suite.measure_ours, config)
         lines += ["", *compare_table(data["seed"], data["ours"], config)]
     if "scaling" in sections:
         configs = [{"epochs": 2}] if quick else suite.scaling_configs(DEFAULT_BENCH_EPOCHS)
-        data["scaling_fit"] = suite.in_child(suite.measure_scaling, "fit", configs)
-        data["scaling_fast"] = suite.in_child(suite.measure_scaling, "fast", configs)
+        data["scaling_fit"] = measure(suite.measure_scaling, "fit", configs)
+        data["scaling_fast"] = measure(suite.measure_scaling, "fast", configs)
         lines += ["", *scaling_table(data["scaling_fit"], data["scaling_fast"])]
     for section in extra:
         lines += ["", *section(config, data, quick)]
@@ -109,7 +110,11 @@ def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> 
     parser.add_argument("--window", default="20", help="window length (default 20, the seed's)")
     parser.add_argument("--suite", action="store_true", help=f"every section: {', '.join(sections)}")
     parser.add_argument("--only", choices=sections, help="just one section of the suite")
-    parser.add_argument("--quick", action="store_true", help="tiny scaling grid (a smoke test of the code path)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny scaling grid, all in this process (a smoke test of the code path)",
+    )
     parser.add_argument("--results", type=Path, help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
     try:

@@ -44,6 +44,20 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+Measure = Callable[..., dict]
+"""How a measurement is run: ``measure(function, *args)`` returns ``function(*args)``'s result."""
+
+
+def in_process(function: Callable[..., dict], *args: Any) -> dict:
+    """Run ``function(*args)`` here: for ``--quick`` smoke runs, where peak RSS need not be its own."""
+    return function(*args)
+
+
+def measurer(quick: bool) -> Measure:
+    """A fresh child process per measurement, so each peak RSS is its own; in this process when ``quick``."""
+    return in_process if quick else in_child
+
+
 def in_child(function: Callable[..., dict], *args: Any) -> dict:
     """Run ``function(*args)`` in a fresh spawned process and return its result dict."""
     context = multiprocessing.get_context("spawn")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.config import Config
 from engine.data import make_dataset
 from engine.models import build_model
+
+if TYPE_CHECKING:
+    import keras
 
 
 @dataclass
@@ -54,7 +58,7 @@ def run_seed_model(kind: str, config: Config) -> SeedResult:
     )
 
 
-def seed_forecast(model: object, start: np.ndarray, window: int, steps: int) -> np.ndarray:
+def seed_forecast(model: keras.Model, start: np.ndarray, window: int, steps: int) -> np.ndarray:
     """The notebook's loop: feed the last ``window`` values, append the last-step prediction."""
     result = np.asarray(start, dtype=np.float64).reshape(-1)
     for _ in range(steps):

@@ -7,7 +7,7 @@ import threading
 
 from engine.events import Status
 
-SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+SIGNAL_EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 """Signals that interrupt a run (a closed SSH session sends SIGHUP), and the exit code for each: 128 + N."""
 
 

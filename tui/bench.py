@@ -140,9 +140,10 @@ def tui_table(data: dict) -> list[str]:
 
 def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
     """Measure the TUI into ``data`` and return its Markdown rows."""
+    measure = suite.measurer(quick)
     data["first_frame_s"] = measure_first_frame(["--epochs", "1"])
     data["tui_pairs"] = [
-        (suite.in_child(suite.measure_ours, config, False), suite.in_child(measure_tui_run, config))
+        (measure(suite.measure_ours, config, False), measure(measure_tui_run, config))
         for _ in range(1 if quick else REPEATS)
     ]
     return tui_table(data)

@@ -25,13 +25,16 @@ MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "oran
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
 LOSS_COLOR, VAL_COLOR, RAW_COLOR, TRUTH_COLOR = "blue+", "orange+", "gray", "green+"
 
+Series = Sequence[float] | np.ndarray
+"""A curve's x or y values: a list as the engine reports them, or an array once prepared for drawing."""
+
 EMA_ALPHA = 0.1
 """Weight of the newest point in the displayed exponential moving average."""
 LOG_FLOOR = 1e-12
 """Stand-in for non-positive values on a log axis (a loss of exactly 0 cannot be drawn)."""
 
 
-def ema(values: Sequence[float] | np.ndarray, alpha: float = EMA_ALPHA) -> np.ndarray:
+def ema(values: Series, alpha: float = EMA_ALPHA) -> np.ndarray:
     """Exponential moving average ``s[i] = alpha * v[i] + (1 - alpha) * s[i-1]``, ``s[0] = v[0]``.
 
     Display smoothing only: the raw values stay what the engine reported. Expects finite
@@ -46,7 +49,7 @@ def ema(values: Sequence[float] | np.ndarray, alpha: float = EMA_ALPHA) -> np.nd
     return smoothed
 
 
-def drawable(x: Sequence[float], y: Sequence[float], *, log: bool) -> tuple[np.ndarray, np.ndarray]:
+def drawable(x: Series, y: Series, *, log: bool) -> tuple[np.ndarray, np.ndarray]:
     """Drop points whose y is NaN or infinite (a diverged model); on a log axis clamp y to ``LOG_FLOOR``.
 
     plotext's log scale breaks once it meets a value <= 0, and cannot place NaN at all.
@@ -59,7 +62,7 @@ def drawable(x: Sequence[float], y: Sequence[float], *, log: bool) -> tuple[np.n
     return xs, ys
 
 
-def thin(x: Sequence[float], y: Sequence[float], limit: int) -> tuple[np.ndarray, np.ndarray]:
+def thin(x: Series, y: Series, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``limit`` evenly spaced points, always keeping the first and the last.
 
     A chart cannot show more points than it has columns; plotext's build time grows with
@@ -77,8 +80,8 @@ class Curve:
     """One line on a chart: a legend label, its points and a plotext colour name."""
 
     label: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Series
+    y: Series
     color: str
 
 

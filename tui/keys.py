@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -41,7 +42,7 @@ BINDINGS: list[Binding] = [
 ctrl+c quits too, with priority so that it works in the settings form's text fields as well."""
 
 
-def binding_commands(app: App[object]) -> Iterator[SystemCommand]:
+def binding_commands(app: App[Any]) -> Iterator[SystemCommand]:
     """A palette command for each of ``BINDINGS`` that the app allows right now (one per action)."""
     seen: set[str] = set()
     for binding in BINDINGS:

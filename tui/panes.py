@@ -232,15 +232,14 @@ class MetricsPane(Vertical):
                 continue
             if self.table.get_cell(model, "status") != "training":
                 self._set(model, status="training")
-            self._set(
-                model,
-                loss=number(report.loss, LOSS_FORMAT),
-                val=number(report.val_loss, LOSS_FORMAT),
-                best=h.best_text,
-                seconds=f"{report.seconds:.1f}",
-                rate=number(h.recent_rate(), "{:.1f}"),
-                update_width=False,  # several times a second: no re-measuring of columns
-            )
+            cells = {
+                "loss": number(report.loss, LOSS_FORMAT),
+                "val": number(report.val_loss, LOSS_FORMAT),
+                "best": h.best_text,
+                "seconds": f"{report.seconds:.1f}",
+                "rate": number(h.recent_rate(), "{:.1f}"),
+            }
+            self._set_cells(model, cells, update_width=False)  # several times a second: no re-measuring of columns
 
     def show_done(self, finished: ModelFinished) -> None:
         """A model ended (the other may train on): say how, e.g. "diverged at epoch 3"."""
@@ -256,9 +255,12 @@ class MetricsPane(Vertical):
         for model, m in metrics.items():
             cells = metric_cells(model, m)
             del cells["model"]  # the row's key, not a cell to update
-            self._set(model, **cells)
+            self._set_cells(model, cells)
 
-    def _set(self, model: str, *, update_width: bool = True, **cells: str) -> None:
+    def _set(self, model: str, **cells: str) -> None:
+        self._set_cells(model, cells)
+
+    def _set_cells(self, model: str, cells: dict[str, str], *, update_width: bool = True) -> None:
         table = self.table
         if model not in table.rows:
             return

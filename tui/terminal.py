@@ -43,7 +43,7 @@ def driver_drawing_on(terminal: TextIO) -> type[Driver] | None:
     class TerminalDriver(LinuxDriver):
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            self._file = terminal  # what LinuxDriver's writer thread writes to
+            self._file = terminal  # type: ignore[assignment]  # what LinuxDriver's writer thread writes to
 
     return TerminalDriver
 
@@ -81,7 +81,8 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
     handle, log_name = tempfile.mkstemp(prefix="rnnlstm-tui-", suffix=".log")
     os.close(handle)
     log = Path(log_name)
-    terminal = os.fdopen(os.dup(2), "w", encoding=sys.__stderr__.encoding or "utf-8", errors="replace")
+    encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
+    terminal = os.fdopen(os.dup(2), "w", encoding=encoding, errors="replace")
     driver = driver_drawing_on(terminal)
     app = TerminalApp(invocation, run_root, driver_class=driver)
     try:
