@@ -89,7 +89,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         ]
 
     outcomes = train_all(models, dataset, config, callbacks_for, stop)
-    status = _run_status([o.status for o in outcomes.values()])
+    status = run_status([o.status for o in outcomes.values()])
 
     def write_metrics(forecasts: dict[str, Forecast]) -> dict[str, dict]:
         metrics = {
@@ -127,7 +127,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     return finished
 
 
-def _run_status(statuses: list[Status]) -> Status:
+def run_status(statuses: list[Status]) -> Status:
     """The run's status: interrupted or stopped if it was cut short, diverged if any model was."""
     for status in (Status.INTERRUPTED, Status.STOPPED, Status.DIVERGED):
         if status in statuses:

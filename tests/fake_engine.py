@@ -30,6 +30,7 @@ from engine.events import (
     Stage,
     Status,
 )
+from engine.experiment import run_status
 from engine.metrics import LossTrack, model_metrics
 from engine.stop import StopSignal
 
@@ -129,11 +130,9 @@ class FakeEngine:
             )
             for m in config.models
         }
-        run_status = next(
-            (s for s in (Status.INTERRUPTED, Status.STOPPED, Status.DIVERGED) if s in status.values()), Status.FINISHED
-        )
-        folder.write_json("metrics.json", {"status": run_status, "device": self.device, "models": metrics})
-        finished = RunFinished(folder.path, run_status, metrics)
+        overall = run_status(list(status.values()))
+        folder.write_json("metrics.json", {"status": overall, "device": self.device, "models": metrics})
+        finished = RunFinished(folder.path, overall, metrics)
         sink(finished)
         return finished
 
