@@ -11,6 +11,7 @@ from typing import NoReturn
 from engine.artifacts import RunFolderError, check_out_dir
 from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from engine.settings import phrase
+from engine.tasks import for_task
 
 RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--headless", "off", "run without the TUI: log lines, then a metrics table"),
@@ -71,7 +72,8 @@ def options_table() -> str:
         option = spec.flag if spec.kind == "bool" else f"{spec.flag} {spec.metavar}"
         allowed = "a flag" if spec.kind == "bool" else spec.allowed()
         default = spec.default_text(getattr(DEFAULT, spec.name))
-        rows.append(f"| `{option}` | `{default}` | {allowed} | {spec.help} |")
+        only = f" (task {' or '.join(spec.tasks)})" if spec.tasks else ""
+        rows.append(f"| `{option}` | `{default}` | {allowed} | {spec.help}{only} |")
     rows += [f"| `{option}` | `{default}` | | {text} |" for option, default, text in RUN_OPTIONS]
     return "\n".join(rows)
 
@@ -94,7 +96,7 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         except ConfigError as error:
             raise UsageError(message_for(error, typed=raw)) from None
     try:
-        config = DEFAULT.replace(**values)
+        config = for_task(str(values.pop("task", DEFAULT.task)), **values)
     except ConfigError as error:
         raise UsageError(message_for(error, typed.get(error.field_name))) from None
     if args.out is not None:

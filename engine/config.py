@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.settings import ConfigError, Setting, declared, setting
 
-__all__ = ["DEFAULT", "DEVICES", "MODEL_KINDS", "SETTING", "SETTINGS", "TRAINERS", "Config", "ConfigError"]
+__all__ = ["DEFAULT", "DEVICES", "MODEL_KINDS", "SETTING", "SETTINGS", "TASKS", "TRAINERS", "Config", "ConfigError"]
 
 MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 """Recurrent layer kinds the engine can build, by the names users type."""
@@ -22,6 +22,13 @@ TRAINERS: tuple[str, ...] = ("fast", "fit")
 """``fast`` is the engine's graph-mode loop; ``fit`` is plain ``model.fit`` (the reference)."""
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
+
+TASKS: tuple[str, ...] = ("damped", "sine", "csv", "adding")
+"""What the models learn; see :mod:`engine.tasks`."""
+SERIES: tuple[str, ...] = ("damped", "sine", "csv")
+"""Tasks that predict the next value of a series from a window of it (and forecast it in a closed loop)."""
+FORMULA: tuple[str, ...] = ("damped", "sine")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 
 
 @dataclass(frozen=True)
@@ -33,152 +40,119 @@ class Config:
     Fields are validated in this order, so a dependent bound sees the fields it depends on.
     """
 
-    epochs: int = setting(
-        1000, kind="int", label="epochs", help="training epochs", flag="--epochs", low=1, high=1_000_000, form=True
+    # One declaration per setting, packed so that they read as a table.
+    # fmt: off
+    task: str = setting(
+        "damped", "task", "damped: the seed's series; sine; csv: a column of your file; adding: a long-lag problem",
+        "--task", kind="choice", choices=TASKS, metavar="NAME", form=True,
     )
+    epochs: int = setting(1000, "epochs", "training epochs", "--epochs", kind="int", low=1, high=1_000_000, form=True)
     window: int = setting(
-        20,
-        kind="int",
-        label="window",
-        help="time steps per training window (the seed's NUM_RNN)",
-        flag="--window",
-        low=1,
-        high_of=lambda c: c.points - 2,
-        high_text="points - 2 = {} (at least 2 windows)",
-        form=True,
+        20, "window", "time steps per training window (the seed's NUM_RNN)", "--window", kind="int", low=1,
+        high_of=lambda c: c.series_length - 2, high_text="the series' length - 2 = {} (at least 2 windows)", form=True,
+        tasks=SERIES,
     )
     batch_size: int = setting(
-        10,
-        kind="int",
-        label="batch size",
-        help="windows per SGD step",
-        flag="--batch-size",
-        low=1,
-        high_of=lambda c: c.n_train,
-        high_text="the number of training windows ({})",
-        form=True,
+        10, "batch size", "windows (or sequences) per training step", "--batch-size", kind="int", low=1,
+        high_of=lambda c: c.n_train, high_text="the number of training windows ({})", form=True,
+    )
+    optimizer: str = setting(
+        "sgd", "optimizer", "sgd: plain SGD, the seed's; adam: Adam with gradients clipped to norm 1", "--optimizer",
+        kind="choice", choices=OPTIMIZERS, metavar="NAME", form=True,
     )
     learning_rate: float = setting(
-        0.01,
-        kind="float",
-        label="learning rate",
-        help="SGD learning rate",
-        flag="--lr",
-        low=0,
-        low_open=True,
-        metavar="X",
-        form=True,
+        0.01, "learning rate", "the optimizer's learning rate", "--lr", kind="float", low=0, low_open=True,
+        metavar="X", form=True,
     )
-    units: int = setting(
-        40, kind="int", label="units", help="recurrent units per layer", flag="--units", low=1, high=4096, form=True
-    )
+    units: int = setting(40, "units", "recurrent units per layer", "--units", kind="int", low=1, high=4096, form=True)
     tau: float = setting(
-        5.0,
-        kind="float",
-        label="τ (decay)",
-        help="decay constant of y = exp(-x/τ)·cos(x)",
-        flag="--tau",
-        low=0,
-        low_open=True,
-        metavar="X",
-        form=True,
+        5.0, "τ (decay)", "decay constant of y = exp(-x/τ)·cos(x)", "--tau", kind="float", low=0, low_open=True,
+        metavar="X", form=True, tasks=("damped",),
     )
     points: int = setting(
-        200,
-        kind="int",
-        label="points",
-        help="samples of the series on [0, x_max]",
-        flag="--points",
-        low=3,
-        high=1_000_000,
+        200, "points", "samples of the series on [0, x_max]", "--points", kind="int", low=3, high=1_000_000,
+        tasks=FORMULA,
     )
     x_max: float = setting(
-        5 * math.pi, kind="float", label="x max", help="end of the series' x range (5π)", low=0, low_open=True
+        5 * math.pi, "x max", "end of the series' x range (5π)", kind="float", low=0, low_open=True, tasks=FORMULA,
+    )
+    noise: float = setting(
+        0.0, "noise σ", "Gaussian noise on the training windows (csv: in standard deviations); the truth stays clean",
+        "--noise", kind="float", low=0, high=10, metavar="SIGMA", form=True, tasks=SERIES,
+    )
+    csv: str = setting(
+        "", "CSV file", "a CSV file", "--csv", kind="text", metavar="FILE", form=True, tasks=("csv",)
+    )
+    column: str = setting(
+        "", "column", "a header name or a 0-based index (may be left out for a one-column file)", "--column",
+        kind="text", metavar="NAME|INDEX", form=True, tasks=("csv",),
+    )
+    length: int = setting(
+        100, "length T", "time steps per sequence; the two marked values lie about T/2 apart", "--length", kind="int",
+        low=4, high=1000, form=True, tasks=("adding",),
+    )
+    sequences: int = setting(
+        2000, "sequences", "sequences generated (the last ones held out)", "--sequences", kind="int", low=20,
+        high=200_000, tasks=("adding",),
     )
     validation_split: float = setting(
-        0.1,
-        kind="float",
-        label="validation split",
-        help="fraction of windows held out: the last ones, as Keras does",
-        flag="--validation-split",
-        low=0,
-        low_open=True,
-        high=0.5,
-        metavar="X",
+        0.1, "validation split", "fraction of windows held out: the last ones, as Keras does", "--validation-split",
+        kind="float", low=0, low_open=True, high=0.5, metavar="X",
     )
     models: tuple[str, ...] = setting(
-        ("rnn", "lstm"),
-        kind="list",
-        label="models",
-        help="recurrent models to train side by side",
-        flag="--models",
-        choices=MODEL_KINDS,
-        metavar="LIST",
-        form=True,
+        ("rnn", "lstm"), "models", "recurrent models to train side by side", "--models", kind="list",
+        choices=MODEL_KINDS, metavar="LIST", form=True,
     )
     seed: int = setting(
-        0,
-        kind="int",
-        label="seed",
-        help="random seed for weights and shuffling",
-        flag="--seed",
-        low=0,
-        high=2**31 - 1,
+        0, "seed", "random seed for weights, shuffling and data", "--seed", kind="int", low=0, high=2**31 - 1,
         form=True,
     )
     forecast_every: int = setting(
-        50,
-        kind="int",
-        label="forecast every",
-        help="epochs between live forecast previews, 0 = off",
-        flag="--forecast-every",
-        low=0,
+        50, "forecast every", "epochs between live previews, 0 = off", "--forecast-every", kind="int", low=0,
         high=1_000_000,
     )
     trainer: str = setting(
-        "fast",
-        kind="choice",
-        label="trainer",
-        help="fast: the compiled loop; fit: plain model.fit, the reference",
-        flag="--trainer",
-        choices=TRAINERS,
-        metavar="NAME",
+        "fast", "trainer", "fast: the compiled loop; fit: plain model.fit, the reference", "--trainer", kind="choice",
+        choices=TRAINERS, metavar="NAME",
     )
     device: str = setting(
-        "auto",
-        kind="choice",
-        label="device",
-        help="auto: GPU if TensorFlow sees one; gpu is an error where there is none",
-        flag="--device",
-        choices=DEVICES,
-        metavar="NAME",
+        "auto", "device", "auto: GPU if TensorFlow sees one; gpu is an error where there is none", "--device",
+        kind="choice", choices=DEVICES, metavar="NAME",
     )
-    shuffle: bool = setting(
-        True, kind="bool", label="shuffle", help="shuffle the training windows every epoch, as fit(shuffle=True) does"
-    )
+    shuffle: bool = setting(True, "shuffle", "shuffle the training windows every epoch, as fit does", kind="bool")
     xla: bool = setting(
-        True,
-        kind="bool",
-        label="XLA",
-        help="plain graph mode instead of XLA: less peak memory, slower training",
-        flag="--no-xla",
+        True, "XLA", "plain graph mode instead of XLA: less peak memory, slower training", "--no-xla", kind="bool",
         negate=True,
     )
+    # fmt: on
 
     # Derived sizes, here so validation and data share one definition.
     @property
+    def series_length(self) -> int:
+        """Values in the series: ``points``, or the rows of the CSV column (read once, cached)."""
+        if self.task != "csv":
+            return self.points
+        from engine.csvdata import read_column
+
+        return len(read_column(self.csv, self.column).values)
+
+    @property
     def n_windows(self) -> int:
-        """Number of (input, target) windows the series yields."""
-        return self.points - self.window
+        """Number of (input, target) pairs: windows of the series, or the adding task's sequences."""
+        return self.sequences if self.task == "adding" else self.series_length - self.window
+
+    def n_train_of(self, n: int) -> int:
+        """Of ``n`` pairs, how many are trained on: the first ``floor(n · (1 − split))``, as Keras's split."""
+        return math.floor(n * (1.0 - self.validation_split))
 
     @property
     def n_train(self) -> int:
-        """Windows trained on: the first ``floor(n · (1 − split))``, exactly as Keras's ``validation_split``."""
-        return math.floor(self.n_windows * (1.0 - self.validation_split))
+        """Pairs trained on (the first ones)."""
+        return self.n_train_of(self.n_windows)
 
     @property
     def n_val(self) -> int:
-        """Windows Keras's ``validation_split`` holds out (the last ones)."""
+        """Pairs Keras's ``validation_split`` holds out (the last ones)."""
         return self.n_windows - self.n_train
 
     def replace(self, **changes: Any) -> Config:
@@ -207,12 +181,19 @@ class Config:
     def validate(self) -> None:
         """Raise :class:`ConfigError` for the first setting that is out of range.
 
-        Fixed bounds first, then bounds that depend on other settings, so that a bad
-        ``points`` is reported as such rather than as a bad ``window``.
+        Fixed bounds first, then whether each setting belongs to the task and the task's data
+        file can be used, then bounds that depend on other settings (``window`` on the series'
+        length), so that the first problem reported is the cause, not a consequence.
         """
-        ordered = sorted(SETTINGS, key=lambda s: s.high_of is not None)
-        for spec in ordered:
-            spec.check(getattr(self, spec.name), self)
+        for spec in SETTINGS:
+            if spec.high_of is None:
+                spec.check(getattr(self, spec.name), self)
+        from engine.tasks import check_task
+
+        check_task(self)
+        for spec in SETTINGS:
+            if spec.high_of is not None:
+                spec.check(getattr(self, spec.name), self)
 
 
 SETTINGS: tuple[Setting, ...] = tuple(spec for spec, _ in declared(Config))

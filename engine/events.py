@@ -52,6 +52,10 @@ class RunStarted:
     device: str
     summaries: dict[str, str]
     params: dict[str, int]
+    baseline: float = math.nan
+    """Validation loss of the task's trivial answer (repeat the last value, predict the mean)."""
+    solved_below: float | None = None
+    """Val loss at or below which a model has solved the task; ``None`` where the task has no such mark."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ def number(value: object, fmt: str = "{:.2e}") -> str:
     return "—"
 
 
-def status_text(status: str, epoch: object) -> str:
-    """A model's end as people read it: "finished", or e.g. "diverged at epoch 3"."""
-    return str(status) if status == Status.FINISHED else f"{status} at epoch {epoch}"
+def status_text(status: str, epoch: object, solved_epoch: object = None) -> str:
+    """A model's state as people read it: "finished", "diverged at epoch 3", "finished, solved at 23"."""
+    text = str(status) if status in (Status.FINISHED, "training") else f"{status} at epoch {epoch}"
+    return f"{text}, solved at {solved_epoch}" if solved_epoch else text

@@ -24,6 +24,7 @@ from engine.events import (
 )
 from engine.metrics import LossTrack, model_metrics
 from engine.stop import StopSignal
+from engine.tasks import solved_threshold
 
 Experiment = Callable[[Config, Path, EventSink, StopSignal], RunFinished]
 """What a caller runs: ``run_experiment`` itself, or (in the UI's tests) a scripted stand-in with
@@ -58,24 +59,29 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
 
 def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
     from engine.callbacks import ForecastPreview, StreamingCallback
-    from engine.data import make_dataset
+    from engine.data import baseline_loss, make_dataset
     from engine.forecast import make_forecaster
-    from engine.models import build_model, summary_text
+    from engine.models import build_for, summary_text
     from engine.trainer import train_all
 
     dataset = make_dataset(config)
-    unroll = config.trainer == "fast" and config.window <= 50
+    if dataset.column:  # the model learns standardised values: keep the scale with the settings
+        scale = {"column": dataset.column, "values": len(dataset.y), "mean": dataset.mean, "std": dataset.std}
+        folder.write_json("config.json", {**config.to_dict(), "data": scale})
+    unroll = config.trainer == "fast" and dataset.inputs.shape[1] <= 50
     # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
     # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
-    models = {kind: build_model(kind, config, unroll=unroll and kind == "rnn") for kind in config.models}
+    models = {kind: build_for(kind, config, dataset, unroll=unroll and kind == "rnn") for kind in config.models}
     summaries = {kind: summary_text(model) for kind, model in models.items()}
     params = {kind: int(model.count_params()) for kind, model in models.items()}
     folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
-    sink(RunStarted(folder.path, device, summaries, params))
+    baseline = baseline_loss(dataset)
+    solved_below = solved_threshold(config, baseline)
+    sink(RunStarted(folder.path, device, summaries, params, baseline, solved_below))
     sink(Phase(Stage.TRAINING))
 
     forecasters = {kind: make_forecaster(model, dataset, config) for kind, model in models.items()}
-    histories = {kind: LossTrack() for kind in models}
+    histories = {kind: LossTrack(solved_below=solved_below) for kind in models}
 
     def on_epoch(report: EpochReport) -> None:
         histories[report.model].add_losses(report.epoch, report.loss, report.val_loss)
@@ -103,7 +109,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
             )
             for kind in models
         }
-        folder.write_json("metrics.json", {"status": status, "device": device, "models": metrics})
+        judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
+        folder.write_json("metrics.json", {"status": status, "device": device, **judged, "models": metrics})
         return metrics
 
     # Written at once, so a process killed while forecasting or saving still leaves the truth.

@@ -22,7 +22,7 @@ from engine.events import (
     RunStarted,
     Status,
 )
-from engine.metrics import metrics_table
+from engine.metrics import baseline_text, metrics_table
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
@@ -32,9 +32,10 @@ PROGRESS_INTERVAL = 1.0
 class ProgressPrinter:
     """Turns engine events into at most one progress line per second, then a metrics table."""
 
-    def __init__(self, stream: TextIO, epochs: int) -> None:
+    def __init__(self, stream: TextIO, epochs: int, task: str = "damped") -> None:
         self.stream = stream
         self.epochs = epochs
+        self.task = task
         self.latest: dict[str, EpochReport] = {}
         self._lock = threading.Lock()  # events come from one thread per model
         self._last_print = 0.0
@@ -53,6 +54,7 @@ class ProgressPrinter:
             elif isinstance(event, RunStarted):
                 self._line(f"device {event.device}; run folder {event.run_dir}")
                 self._line("params " + ", ".join(f"{k} {v:,}" for k, v in event.params.items()))
+                self._line(baseline_text(self.task, event.baseline, event.solved_below))
             elif isinstance(event, ModelFinished):
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")
             elif isinstance(event, RunFinished):
@@ -90,6 +92,7 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
     from engine.experiment import run_experiment
     from engine.runtime import DeviceError
 
+    config = invocation.config
     stop = StopSignal()
     received: list[int] = []
 
@@ -103,7 +106,7 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
     run_dir: Path | None = None
     try:
         run_dir = invocation.out or new_run_dir(Path("runs"))
-        finished = run_experiment(invocation.config, run_dir, ProgressPrinter(stream, invocation.config.epochs), stop)
+        finished = run_experiment(invocation.config, run_dir, ProgressPrinter(stream, config.epochs, config.task), stop)
     except (DeviceError, RunFolderError) as error:
         _remove_if_empty(run_dir)
         print(f"rnnlstm-tui: error: {error}", file=sys.stderr)

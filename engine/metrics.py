@@ -39,6 +39,10 @@ class LossTrack:
     best_val: float = math.inf
     best_epoch: int | None = None
     """1-based epoch of ``best_val``; ``None`` until a finite validation loss arrives."""
+    solved_below: float | None = None
+    """The task's "solved" mark (see :func:`engine.tasks.solved_threshold`); ``None``: no such mark."""
+    solved_epoch: int | None = None
+    """The first epoch whose val loss reached ``solved_below``."""
 
     def add_losses(self, epoch: int, loss: float, val_loss: float) -> None:
         """Record one epoch."""
@@ -47,6 +51,9 @@ class LossTrack:
         self.val_loss.append(val_loss)
         if math.isfinite(val_loss) and val_loss < self.best_val:
             self.best_val, self.best_epoch = val_loss, epoch
+            limit = self.solved_below
+            if self.solved_epoch is None and limit is not None and val_loss <= limit:
+                self.solved_epoch = epoch
 
     @property
     def best_text(self) -> str:
@@ -57,6 +64,14 @@ class LossTrack:
 def best_text(best_val: object, best_epoch: object) -> str:
     """The best validation loss with the epoch it was reached in, as every table shows it."""
     return f"{number(best_val, LOSS_FORMAT)} ({best_epoch})" if best_epoch else "—"
+
+
+def baseline_text(task: str, baseline: float, solved_below: float | None) -> str:
+    """The task's trivial answer and its val loss, and what counts as solved: the yardstick of every loss."""
+    from engine.tasks import TASK_INFO
+
+    text = f"task {task}; baseline ({TASK_INFO[task].baseline}): val loss {number(baseline, LOSS_FORMAT)}"
+    return text + (f"; solved at val loss ≤ {number(solved_below, LOSS_FORMAT)}" if solved_below else "")
 
 
 def model_metrics(
@@ -71,6 +86,7 @@ def model_metrics(
         "final_val_loss": track.val_loss[-1] if track.val_loss else math.nan,
         "best_val_loss": track.best_val if track.best_epoch else math.nan,
         "best_epoch": track.best_epoch,
+        "solved_epoch": track.solved_epoch,
         "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
         "seconds": round(seconds, 3),
         "epochs_per_second": round(epochs_done / seconds, 2) if seconds else 0.0,
@@ -81,7 +97,7 @@ def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
     """One model's final metrics (``metrics.json``'s form) as the text of each column."""
     return {
         "model": model,
-        "status": status_text(str(metrics["status"]), metrics["epochs_done"]),
+        "status": status_text(str(metrics["status"]), metrics["epochs_done"], metrics.get("solved_epoch")),
         "params": f"{metrics['params']:,}",
         "loss": number(metrics["final_loss"], LOSS_FORMAT),
         "val": number(metrics["final_val_loss"], LOSS_FORMAT),

@@ -1,10 +1,11 @@
-"""Keras models by name: a recurrent layer returning sequences, then a linear Dense(1)."""
+"""Keras models by name: a recurrent layer, then a linear Dense(1) — at every step (series) or at the last."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from engine.config import Config
+from engine.data import Dataset
 
 if TYPE_CHECKING:
     import keras
@@ -13,11 +14,21 @@ LAYER_NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 """Keras layer class for each model kind."""
 
 
-def build_model(kind: str, config: Config, *, unroll: bool = False) -> keras.Model:
-    """Build and compile the seed's model for ``kind`` (weights seeded from ``config.seed``).
+def build_model(
+    kind: str,
+    config: Config,
+    *,
+    unroll: bool = False,
+    steps: int | None = None,
+    features: int = 1,
+    per_step: bool = True,
+) -> keras.Model:
+    """Build and compile the model for ``kind`` (weights seeded from ``config.seed``).
 
-    ``unroll`` unrolls the recurrence into ``window`` copies of the cell: the same maths and
-    the same weights, but far fewer graph-executor dispatches per step on a CPU.
+    The seed's model by default: inputs of ``window`` steps of one value, an answer at every
+    step (``per_step``). The adding task passes its ``steps`` and ``features`` and wants one
+    answer per sequence. ``unroll`` unrolls the recurrence into copies of the cell: the same
+    maths and weights, but far fewer graph-executor dispatches per step on a CPU.
     """
     import keras
 
@@ -25,17 +36,29 @@ def build_model(kind: str, config: Config, *, unroll: bool = False) -> keras.Mod
     layer_class = getattr(keras.layers, LAYER_NAMES[kind])
     model = keras.Sequential(
         [
-            keras.Input(shape=(config.window, 1)),
-            layer_class(config.units, return_sequences=True, unroll=unroll),
+            keras.Input(shape=(steps or config.window, features)),
+            layer_class(config.units, return_sequences=per_step, unroll=unroll),
             keras.layers.Dense(1, activation="linear"),
         ],
         name=kind,
     )
-    model.compile(
-        loss="mean_squared_error",
-        optimizer=keras.optimizers.SGD(learning_rate=config.learning_rate),
-    )
+    model.compile(loss="mean_squared_error", optimizer=make_optimizer(config))
     return model
+
+
+def build_for(kind: str, config: Config, dataset: Dataset, *, unroll: bool = False) -> keras.Model:
+    """The model for ``kind`` shaped for ``dataset``: its steps, features and one answer per step or per sequence."""
+    steps, features = dataset.inputs.shape[1], dataset.features
+    return build_model(kind, config, unroll=unroll, steps=steps, features=features, per_step=dataset.per_step)
+
+
+def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
+    """The seed's plain SGD, or Adam with gradients clipped to norm 1 (long sequences need both)."""
+    import keras
+
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate=config.learning_rate, clipnorm=1.0)
+    return keras.optimizers.SGD(learning_rate=config.learning_rate)
 
 
 def summary_text(model: keras.Model) -> str:

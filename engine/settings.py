@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["int", "float", "choice", "list", "bool"]
+Kind = Literal["int", "float", "choice", "list", "bool", "text"]
 
 SETTING_KEY = "setting"
 """Key of a field's ``metadata`` that holds its :class:`Setting`."""
@@ -56,7 +56,13 @@ class Setting:
     metavar: str = "N"
     negate: bool = False
     """A bool flag that turns the setting off (``--no-xla``)."""
+    tasks: tuple[str, ...] = ()
+    """The tasks that use it; empty: every task."""
     name: str = ""
+
+    def applies_to(self, task: str) -> bool:
+        """Whether ``task`` uses this setting."""
+        return not self.tasks or task in self.tasks
 
     def allowed(self, config: Any = None) -> str:
         """What values are allowed, in words; dependent bounds are worked out for ``config``
@@ -67,6 +73,8 @@ class Setting:
             config = DEFAULT
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "text":
+            return self.help
         if self.kind == "choice":
             return f"one of {', '.join(self.choices)}"
         if self.kind == "list":
@@ -102,6 +110,8 @@ class Setting:
             return value
         if self.kind == "list":
             return tuple(part.strip().lower() for part in text.split(","))
+        if self.kind == "text":
+            return text
         if self.kind == "bool":
             if text.lower() in ("true", "yes", "on", "1"):
                 return True
@@ -121,6 +131,8 @@ class Setting:
             return isinstance(value, bool)
         if self.kind == "choice":
             return value in self.choices
+        if self.kind == "text":
+            return isinstance(value, str)
         if self.kind == "list":
             return (
                 isinstance(value, tuple)
@@ -154,9 +166,10 @@ def phrase(error: ConfigError, name: str, typed: str | None = None) -> str:
     return f"{name} {value!s}: {error.reason}; allowed: {error.allowed}"
 
 
-def setting(default: Any, **spec: Any) -> Any:
+def setting(default: Any, label: str, help: str, flag: str | None = None, **spec: Any) -> Any:
     """A dataclass field whose ``metadata`` carries its :class:`Setting` (the name is set later)."""
-    return dataclasses.field(default=default, metadata={SETTING_KEY: Setting(**spec)})
+    declared = Setting(label=label, help=help, flag=flag, **spec)
+    return dataclasses.field(default=default, metadata={SETTING_KEY: declared})
 
 
 def declared(cls: type) -> tuple[tuple[Setting, Any], ...]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.artifacts import RunFolder
 from engine.config import Config
-from engine.data import make_dataset
+from engine.data import baseline_loss, make_dataset
 from engine.events import (
     EpochReport,
     EventSink,
@@ -33,6 +33,7 @@ from engine.events import (
 from engine.experiment import run_status
 from engine.metrics import LossTrack, model_metrics
 from engine.stop import StopSignal
+from engine.tasks import solved_threshold
 
 PARAMS = {"rnn": 1_721, "lstm": 6_761, "gru": 5_201}
 START_LOSS = {"rnn": 0.1, "lstm": 0.2, "gru": 0.15}
@@ -86,9 +87,11 @@ class FakeEngine:
         folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
         summaries = {m: SUMMARY.format(name=m, layer=LAYERS[m], params=PARAMS[m]) for m in config.models}
         params = {m: PARAMS[m] for m in config.models}
-        sink(RunStarted(folder.path, self.device, summaries, params))
+        baseline = baseline_loss(make_dataset(config))
+        solved_below = solved_threshold(config, baseline)
+        sink(RunStarted(folder.path, self.device, summaries, params, baseline, solved_below))
         sink(Phase(Stage.TRAINING))
-        tracks = {m: LossTrack() for m in config.models}
+        tracks = {m: LossTrack(solved_below=solved_below) for m in config.models}
         status = {m: Status.FINISHED for m in config.models}
         running = list(config.models)
         for epoch in range(1, config.epochs + 1):
@@ -138,10 +141,15 @@ class FakeEngine:
 
 
 def forecast(config: Config, model: str, epoch: int) -> Forecast:
-    """A made-up closed-loop forecast that nears the truth as epochs pass (the truth is the real series)."""
+    """A made-up preview that nears the truth as epochs pass (the truth is the task's real data)."""
     data = make_dataset(config)
-    index = np.arange(config.window + 1, config.points)
-    truth = data.y[index]
+    if data.per_step:
+        index = np.arange(
+            data.forecast_start + config.window, data.forecast_start + config.window + data.forecast_steps
+        )
+        truth, x = data.truth_at(index), data.x[0] + index * (data.x[1] - data.x[0])  # type: ignore[misc]
+    else:
+        index, truth, x = np.arange(len(data.y)), data.y, data.x
     predicted = truth * (1 - START_LOSS[model] / (1 + 0.1 * epoch))
     rmse = float(np.sqrt(np.mean((predicted - truth) ** 2)))
-    return Forecast(index=index, x=data.x[index], truth=truth, predicted=predicted, rmse=rmse)
+    return Forecast(index=index, x=x, truth=truth, predicted=predicted, rmse=rmse)

@@ -32,7 +32,7 @@ def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedPr
         (["--tau", "-1"], "--tau -1: not allowed"),
         (["--validation-split", "abc"], "--validation-split abc: not a number; allowed: a number in (0, 0.5]"),
         (["--batch-size", "500"], "allowed: an integer from 1 to the number of training windows (162)"),
-        (["--window", "199"], "--window 199: not allowed; allowed: an integer from 1 to points - 2"),
+        (["--window", "199"], "--window 199: not allowed; allowed: an integer from 1 to the series' length - 2"),
         (["--validation-split", "0.9"], "--validation-split 0.9: not allowed; allowed: a number in (0, 0.5]"),
         (["--models", "rnn,rnn"], "--models rnn,rnn: not allowed; allowed: a non-empty list of distinct"),
         (["--models", "rnn,transformer"], "--models rnn,transformer: not allowed"),

@@ -10,7 +10,7 @@ import pytest
 
 from engine.cli import build_parser, options_table, parse_invocation
 from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
-from tui.settings import FORM_FIELDS
+from tui.settings import CHOICES, form_fields
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -34,9 +34,14 @@ def test_help_lists_every_flag_with_its_default() -> None:
             assert f"(default {spec.default_text(getattr(DEFAULT, spec.name))})" in text
 
 
-def test_the_form_shows_the_declared_form_fields_in_order() -> None:
-    assert [s.name for s in FORM_FIELDS] == [s.name for s in SETTINGS if s.form and s.kind != "list"]
-    assert "epochs" in {s.name for s in FORM_FIELDS} and "device" not in {s.name for s in FORM_FIELDS}
+def test_the_form_shows_the_declared_form_fields_of_the_task_in_order() -> None:
+    damped = [s.name for s in form_fields("damped")]
+    assert damped == [s.name for s in SETTINGS if s.form and s.kind in ("int", "float") and s.applies_to("damped")]
+    assert "tau" in damped and "length" not in damped and "device" not in damped
+    adding = [s.name for s in form_fields("adding")]
+    assert "length" in adding and "tau" not in adding and "window" not in adding
+    assert "csv" in [s.name for s in form_fields("csv")]
+    assert [s.name for s in CHOICES] == ["task", "optimizer"]
 
 
 def test_a_setting_without_a_flag_is_not_on_the_command_line() -> None:
@@ -55,7 +60,11 @@ def test_a_setting_without_a_flag_is_not_on_the_command_line() -> None:
         ({"trainer": "magic"}, "trainer", "one of fast, fit"),
         ({"xla": "yes"}, "xla", "true or false"),
         ({"models": ()}, "models", "a non-empty list of distinct names from rnn, lstm, gru"),
-        ({"points": 30, "window": 29}, "window", "an integer from 1 to points - 2 = 28 (at least 2 windows)"),
+        (
+            {"points": 30, "window": 29},
+            "window",
+            "an integer from 1 to the series' length - 2 = 28 (at least 2 windows)",
+        ),
         ({"points": 30, "window": 5}, "batch_size", "an integer from 1 to the number of training windows (22)"),
         ({"points": 2, "window": 1}, "points", "an integer from 3 to 1000000"),  # points first, not window
     ],

@@ -17,12 +17,14 @@ from pilot_helpers import SIZE, Watch, done_of, epoch_of, history_rows, settle
 from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
 
 from engine.config import Config
+from engine.data import baseline_loss, make_dataset
 from engine.events import ModelFinished, Status
 from tui import messages as msg
 from tui.app import RnnLstmApp
 from tui.charts import CurveChart, ForecastChart
-from tui.panes import SummariesPane, TrainingPane
+from tui.panes import SummariesPane
 from tui.settings import SettingsScreen
+from tui.training import TrainingPane
 
 SMALL = Config(epochs=6, forecast_every=2, models=("rnn", "lstm"))
 
@@ -37,7 +39,7 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(done_of(1)))
         await app.workers.wait_for_complete()
-        assert app.state == "finished" and app.sub_title == "CPU (fake engine) · finished"
+        assert app.state == "finished" and app.sub_title == "damped · CPU (fake engine) · finished"
         tabs = app.query_one(TabbedContent)
         for key, tab in zip("23412", ("forecast", "summaries", "metrics", "training", "forecast"), strict=True):
             await pilot.press(key)
@@ -45,11 +47,13 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
 
         pane = app.query_one(TrainingPane)
         for model in ("rnn", "lstm"):
-            loss, val = pane.panel(model).chart.curves
+            loss, val, baseline = pane.panel(model).chart.curves
             assert (loss.label, val.label) == ("loss", "val") and list(loss.x) == list(range(1, 7))
             assert val.y[-1] == pytest.approx(loss_at(model, 6)[1])
+            assert baseline.label == "baseline" and list(baseline.y) == pytest.approx([app.baseline] * 2)
         combined = pane.query_one("#combined", CurveChart).curves
-        assert [c.label for c in combined] == ["rnn", "lstm"]
+        assert [c.label for c in combined] == ["rnn", "lstm", "baseline"]
+        assert app.baseline == pytest.approx(baseline_loss(make_dataset(SMALL)))
 
         labels = [c.label for c in app.query_one(ForecastChart).curves]
         assert labels[0] == "truth" and labels[1].startswith("rnn (epoch 6) RMSE") and labels[2].startswith("lstm")

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Label, TabbedContent
 from engine.config import Config
 from tui.app import RnnLstmApp
 from tui.charts import CurveChart, ForecastChart
-from tui.panes import TrainingPane
+from tui.training import TrainingPane
 
 TINY = {"units": 8, "window": 8, "points": 40, "batch_size": 8, "forecast_every": 2}
 """Small enough that a model compiles in a second or two, big enough to be the real thing."""

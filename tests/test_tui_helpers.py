@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from engine.config import Config
-from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage
+from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage, number
 from tui.charts import LOG_FLOOR, LossHistory, drawable, ema, thin
 from tui.messages import EpochsDone, ForecastDone, PhaseChanged, RunDone, to_message
-from tui.panes import duration, number
 from tui.runner import RunFolders
-from tui.settings import FORM_FIELDS, read_form
+from tui.settings import CHOICES, form_fields, read_form
+from tui.training import duration
 
 
 def test_importing_the_app_loads_no_tensorflow() -> None:
@@ -70,7 +70,8 @@ def test_number_and_duration_formats() -> None:
 
 
 def texts(**changes: str) -> dict[str, str]:
-    base = {spec.name: spec.default_text(getattr(Config(), spec.name)) for spec in FORM_FIELDS}
+    fields = (*CHOICES, *form_fields("damped"))
+    base = {spec.name: spec.default_text(getattr(Config(), spec.name)) for spec in fields}
     return {**base, **changes}
 
 

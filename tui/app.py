@@ -1,9 +1,7 @@
-"""The rnnlstm-tui Textual app: live loss charts, forecasts, summaries and metrics of a run.
+"""The rnnlstm-tui Textual app: keys, actions and the runs it starts (what it shows: :mod:`tui.live`).
 
 Threads: the engine reports from its own threads through :class:`tui.runner.Run`, which posts
-Textual messages; every handler here runs on the UI thread and is the only place widgets
-change. Charts are not redrawn per message: handlers store data and mark it dirty, and a
-timer redraws at most ``1 / REDRAW_SECONDS`` times a second, only what is on screen.
+Textual messages; every handler runs on the UI thread and is the only place widgets change.
 """
 
 from __future__ import annotations
@@ -15,11 +13,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.driver import Driver
 from textual.geometry import Size
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -27,16 +24,15 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from engine.artifacts import RunFolderError
 from engine.cli import Invocation
 from engine.config import Config
-from engine.data import make_dataset
-from engine.events import ForecastReport, RunFinished, Stage, Status
+from engine.events import RunFinished, Status
 from engine.experiment import Experiment, run_experiment
-from tui import messages as msg
-from tui.charts import TRUTH_COLOR, Curve, LossHistory
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
-from tui.panes import ForecastPane, MetricsPane, SizeNotice, SummariesPane, TrainingPane
+from tui.live import LiveView
+from tui.panes import ForecastPane, MetricsPane, SizeNotice, SummariesPane
 from tui.runner import Run, RunFolders
 from tui.settings import SettingsScreen
+from tui.training import TrainingPane
 
 TABS = dict(zip(TAB_IDS, (TrainingPane, ForecastPane, SummariesPane, MetricsPane), strict=True))
 """Tab pane ids and their contents, in the order of the keys 1–4."""
@@ -44,7 +40,7 @@ RUN_ACTIONS = frozenset({"start", "stop", "restart", "settings", "toggle_log", "
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
 
-class RnnLstmApp(App[int]):
+class RnnLstmApp(LiveView):
     """Train the configured models live and compare them; see ``BINDINGS`` for the keys.
 
     ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go under
@@ -59,19 +55,10 @@ class RnnLstmApp(App[int]):
     """Below this (columns, rows) a notice replaces the layout."""
     PROGRESS_SECONDS = 0.25
     """Period of the progress bars, speeds and live metrics (cheap: fixed-size labels, no layout)."""
-    REDRAW_SECONDS = 0.5
-    """Period of the charts (~15 ms each to build). On 2 busy cores 0.2 s cost +16 % CPU over headless, 0.5 s +8 %."""
     QUIT_GRACE_SECONDS = 1.5
     """How long quit waits for the engine to finish the current epoch and write the run folder."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(KEYS)  # see tui.keys
-
-    state: reactive[str] = reactive("idle")
-    """What the run is doing, shown in the header: loading TensorFlow, training, finished, error…"""
-    device: reactive[str] = reactive("")
-    log_scale: reactive[bool] = reactive(True)
-    """Loss charts on a log axis (losses fall over orders of magnitude)."""
-    smoothing: reactive[bool] = reactive(False)
 
     def __init__(
         self,
@@ -82,22 +69,13 @@ class RnnLstmApp(App[int]):
         autostart: bool = True,
         driver_class: type[Driver] | None = None,
     ) -> None:
-        super().__init__(driver_class=driver_class)
+        super().__init__(source if isinstance(source, Config) else source.config, driver_class=driver_class)
         self.experiment = experiment
-        self.config = source if isinstance(source, Config) else source.config
         self.folders = RunFolders(run_root, None if isinstance(source, Config) else source.out)
         self.autostart = autostart
-        self.current: Run | None = None
-        """The run on screen; earlier ones may still be finishing their folders."""
         self.runs: list[Run] = []
-        self.active = False
-        """Whether the current run is still going (drives the Start/Stop key)."""
         self.worker: Worker[RunFinished | None] | None = None
         """The thread worker supervising the current run."""
-        self.histories: dict[str, LossHistory] = {}
-        self.forecasts: dict[str, ForecastReport] = {}
-        self.dirty: set[str] = set()
-        """Tabs whose charts have new data to draw."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,13 +108,7 @@ class RnnLstmApp(App[int]):
         run = Run(len(self.runs) + 1, config, run_dir, self.post_message, self.experiment)
         self.current, self.active = run, True
         self.runs.append(run)
-        self.histories, self.forecasts = {model: LossHistory() for model in config.models}, {}
-        self.device, self.state = "", "starting"
-        await self.query_one(TrainingPane).reset(config.models, config.epochs)
-        self.query_one(MetricsPane).reset(config.models, run.run_dir)
-        data = make_dataset(config)  # numpy only: the truth is on screen before TensorFlow is
-        self.query_one(ForecastPane).reset(Curve("truth", data.x, data.y, TRUTH_COLOR), config.forecast_every)
-        self.dirty |= {"training", "forecast"}
+        await self.show_new_run(config, run_dir)
         self.worker = self._train(run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training", name="training")
@@ -153,79 +125,6 @@ class RnnLstmApp(App[int]):
                 f"{type(worker.error).__name__}: {worker.error}", title=f"{worker.name} failed", severity="error"
             )
 
-    def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
-        return self.current is not None and message.run_id == self.current.run_id
-
-    def on_phase_changed(self, message: msg.PhaseChanged) -> None:
-        if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
-            if message.phase.stage is Stage.TRAINING:
-                self.query_one(TrainingPane).show_compiling()
-            self.state = message.phase.stage
-
-    async def on_run_began(self, message: msg.RunBegan) -> None:
-        if self._current(message):
-            self.device = message.started.device
-            self.query_one(MetricsPane).set_params(message.started.params)
-            await self.query_one(SummariesPane).show(message.started.summaries)
-
-    def on_epochs_done(self, message: msg.EpochsDone) -> None:
-        """Only store: progress, table and charts follow on the timer, however fast epochs come."""
-        if self._current(message):
-            for report in message.reports:
-                self.histories[report.model].add(report)
-            self.dirty |= {"training", "progress"}
-
-    def on_forecast_done(self, message: msg.ForecastDone) -> None:
-        if self._current(message):
-            self.forecasts[message.report.model] = message.report
-            self.query_one(MetricsPane).show_rmse(message.report)
-            self.dirty.add("forecast")
-
-    def on_model_done(self, message: msg.ModelDone) -> None:
-        if self._current(message):
-            self._show_progress()  # the last epochs first, so they don't overwrite what follows
-            self.query_one(TrainingPane).panel(message.finished.model).show_status(message.finished)
-            self.query_one(MetricsPane).show_done(message.finished)
-
-    def on_run_done(self, message: msg.RunDone) -> None:
-        if self._current(message):
-            finished = message.finished
-            self._show_progress()
-            self.active, self.state = False, finished.status
-            self.query_one(MetricsPane).show_final(finished.metrics)
-            self._redraw()  # the final curves at once, not at the next tick
-            self.notify(f"run folder: {finished.run_dir}", title=f"training {finished.status}")
-
-    def _show_progress(self) -> None:
-        if "progress" in self.dirty:
-            self.dirty.discard("progress")
-            self.query_one(TrainingPane).show_progress(self.histories)
-            self.query_one(MetricsPane).show_live(self.histories)
-
-    def _redraw(self) -> None:
-        """Show new progress, and hand new data to the charts of the visible tab (called by the timer)."""
-        self._show_progress()  # first, so progress and charts agree
-        tab = self.query_one(TabbedContent).active
-        if tab not in self.dirty:
-            return
-        self.dirty.discard(tab)
-        if tab == "training":
-            self.query_one(TrainingPane).draw(self.histories, log=self.log_scale, smooth=self.smoothing)
-        elif tab == "forecast":
-            self.query_one(ForecastPane).draw([self.forecasts[m] for m in self.config.models if m in self.forecasts])
-
-    def _redraw_now(self) -> None:
-        """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""
-        self.dirty.add("training")  # log and smoothing change the loss charts
-        self._redraw()
-
-    watch_log_scale = watch_smoothing = on_tabbed_content_tab_activated = _redraw_now
-
-    def _show_state(self) -> None:
-        self.sub_title = f"{self.device} · {self.state}" if self.device else self.state
-        self.refresh_bindings()  # the Footer shows Start or Stop for s
-
-    watch_state = watch_device = _show_state
     action_start = action_restart  # a new run in a new folder with the current settings
 
     def on_resize(self, event: events.Resize) -> None:

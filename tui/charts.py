@@ -24,6 +24,7 @@ from engine.metrics import LossTrack
 MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
 LOSS_COLOR, VAL_COLOR, RAW_COLOR, TRUTH_COLOR = "blue+", "orange+", "gray", "green+"
+BASELINE_COLOR = "white"
 
 Series = Sequence[float] | np.ndarray
 """A curve's x or y values: a list as the engine reports them, or an array once prepared for drawing."""
@@ -83,6 +84,8 @@ class Curve:
     x: Series
     y: Series
     color: str
+    reference: bool = False
+    """A reference line (the task's baseline): never smoothed, no faint raw copy."""
 
 
 @dataclass
@@ -180,10 +183,10 @@ class CurveChart(Chart):
         for curve in curves:
             x, y = drawable(curve.x, curve.y, log=log)
             if len(x):
-                if smooth:
+                if smooth and not curve.reference:
                     faint.append(Curve(curve.label, x, y, RAW_COLOR))
                     y = ema(y)
-                shown.append(Curve(curve.label, x, y, curve.color))
+                shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
         title = self.chart_title + (" · log" if log else "") + (" · EMA" if smooth else "")
         self.show(title, shown, log=log, faint=faint)
 

@@ -1,4 +1,4 @@
-"""The contents of the four tabs: Training, Forecast, Summaries and Metrics.
+"""The contents of the Forecast, Summaries and Metrics tabs (Training's: :mod:`tui.training`).
 
 Panes only display what they are handed; the app owns the run's data and decides when to
 hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
@@ -6,7 +6,6 @@ hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,11 +13,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.widgets import DataTable, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, Static
 
+from engine.config import Config
 from engine.events import ForecastReport, ModelFinished, number, status_text
 from engine.metrics import LOSS_FORMAT, METRIC_HEADINGS, RMSE_FORMAT, metric_cells
-from tui.charts import LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, ForecastChart, LossHistory
+from tui.charts import (
+    MODEL_COLORS,
+    Curve,
+    ForecastChart,
+    LossHistory,
+)
 
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
@@ -38,118 +43,26 @@ COLUMN_WIDTHS: dict[str, int | None] = {
 shows it). Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
 
 
-def duration(seconds: float) -> str:
-    """Seconds as ``1h02m``, ``3m05s`` or ``42s``."""
-    if not math.isfinite(seconds):
-        return "—"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
-class ModelPanel(Vertical):
-    """One model on the Training tab: progress bar, speed and ETA, and its loss chart."""
-
-    def __init__(self, model: str, epochs: int) -> None:
-        super().__init__(id=f"panel-{model}", classes="model-panel")
-        self.model = model
-        self.epochs = epochs
-        self.ended = False
-        """Whether the model stopped training: its status line then stays as it ended."""
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="progress-row"):
-            yield Label(self.model, classes="model-name")
-            yield ProgressBar(total=self.epochs, show_eta=False)
-        yield Label(f"epoch 0/{self.epochs} · waiting", classes="model-stats")
-        yield CurveChart(f"{self.model} loss")
-
-    @property
-    def chart(self) -> CurveChart:
-        return self.query_one(CurveChart)
-
-    def show_compiling(self) -> None:
-        """Before the first epoch ends: it includes building the compiled epoch, seconds long."""
-        self.query_one(".model-stats", Label).update(f"epoch 0/{self.epochs} · compiling…", layout=False)
-
-    def show_progress(self, history: LossHistory) -> None:
-        """Advance the bar and show ``epoch N/total``, the recent epochs per second and the time left."""
-        report = history.latest
-        assert report is not None
-        self.query_one(ProgressBar).update(total=report.epochs, progress=report.epoch)
-        rate = history.recent_rate()
-        eta = (report.epochs - report.epoch) / rate if rate > 0 else math.nan
-        text = f"epoch {report.epoch}/{report.epochs} · {number(rate, '{:.1f}')} ep/s · ETA {duration(eta)}"
-        # The label has a fixed size (see app.tcss): skip the screen-wide layout pass that
-        # an update would otherwise trigger several times a second.
-        self.query_one(".model-stats", Label).update(text, layout=False)
-
-    def show_status(self, done: ModelFinished) -> None:
-        """The model is done: say how it ended (later progress of other models leaves it alone)."""
-        self.ended = True
-        self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}")
-
-
-class TrainingPane(Vertical):
-    """Per-model loss charts side by side, and every model's validation loss on shared axes."""
-
-    ready = False
-    """Whether the model panels are mounted: the redraw timer may fire while ``reset`` swaps them."""
-
-    def compose(self) -> ComposeResult:
-        yield Horizontal(id="model-panels")
-        yield CurveChart("val loss, all models", id="combined")
-
-    async def reset(self, models: Iterable[str], epochs: int) -> None:
-        """Replace the model panels for a new run (the models may have changed)."""
-        panels = self.query_one("#model-panels", Horizontal)
-        self.ready = False  # the new run's histories are empty: nothing is lost by not drawing
-        await panels.remove_children()
-        await panels.mount_all([ModelPanel(model, epochs) for model in models])
-        self.ready = True
-        self.query_one("#combined", CurveChart).draw([])
-
-    def panel(self, model: str) -> ModelPanel:
-        return self.query_one(f"#panel-{model}", ModelPanel)
-
-    def show_progress(self, histories: dict[str, LossHistory]) -> None:
-        for model, history in histories.items():
-            if self.ready and history.latest is not None and not (panel := self.panel(model)).ended:
-                panel.show_progress(history)
-
-    def show_compiling(self) -> None:
-        for panel in self.query(ModelPanel):
-            panel.show_compiling()
-
-    def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool) -> None:
-        """Each model's train and val loss on its own chart, every val loss on the shared one."""
-        if not self.ready:
-            return
-        for model, h in histories.items():
-            curves = [Curve("loss", h.epochs, h.loss, LOSS_COLOR), Curve("val", h.epochs, h.val_loss, VAL_COLOR)]
-            self.panel(model).chart.draw(curves, log=log, smooth=smooth)
-        combined = [Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m]) for m, h in histories.items()]
-        self.query_one("#combined", CurveChart).draw(combined, log=log, smooth=smooth)
-
-
 class ForecastPane(Vertical):
     """The truth and each model's closed-loop forecast, with their RMSE and epoch."""
 
     def __init__(self) -> None:
         super().__init__()
         self.truth: Curve | None = None
+        self.title = "closed-loop forecast vs truth"
         self.waiting = "no forecast yet"
 
     def compose(self) -> ComposeResult:
         yield Label(self.waiting, id="forecast-status")
         yield ForecastChart("closed-loop forecast", id="forecast-chart")
 
-    def reset(self, truth: Curve, every: int) -> None:
-        """A new run: only the true series (known before TensorFlow loads) until forecasts arrive."""
-        self.truth = truth
+    def reset(self, truth: Curve, every: int, title: str, x_label: str) -> None:
+        """A new run: only the truth (known before TensorFlow loads) until previews arrive.
+
+        ``title`` says what the task's preview is; ``x_label`` what its x axis counts.
+        """
+        self.truth, self.title = truth, title
+        self.query_one(ForecastChart).x_label = x_label
         previews = f"a preview every {every} epochs, " if every else ""
         self.waiting = f"no forecast yet: {previews}the final one after training"
         self.draw([])
@@ -165,7 +78,7 @@ class ForecastPane(Vertical):
             lines.append(
                 f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, RMSE {f.rmse:.4f}"
             )
-        title = "closed-loop forecast vs truth" if curves else "truth (forecasts follow during training)"
+        title = self.title if curves else f"{self.truth.label if self.truth else 'truth'} (previews follow)"
         self.query_one(ForecastChart).draw(self.truth, curves, title)
         self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)
 
@@ -230,8 +143,9 @@ class MetricsPane(Vertical):
         for model, h in histories.items():
             if (report := h.latest) is None or model in self.done:
                 continue
-            if self.table.get_cell(model, "status") != "training":
-                self._set(model, status="training")
+            status = status_text("training", report.epoch, h.solved_epoch)
+            if self.table.get_cell(model, "status") != status:
+                self._set(model, status=status)
             cells = {
                 "loss": number(report.loss, LOSS_FORMAT),
                 "val": number(report.val_loss, LOSS_FORMAT),
@@ -272,6 +186,11 @@ def _two_lines(heading: str) -> str:
     """``"final val loss"`` → ``"final\nval loss"``; a one-word heading sits on the second line."""
     first, _, rest = heading.partition(" ")
     return f"{first}\n{rest}" if rest else f"\n{first}"
+
+
+def x_label(config: Config) -> str:
+    """What the preview chart's x axis counts for ``config.task``."""
+    return {"csv": "row", "adding": "held-out sequence, by target"}.get(config.task, "x")
 
 
 class SizeNotice(Static):

@@ -13,19 +13,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from engine.config import SETTING, SETTINGS, Config, ConfigError
 from engine.settings import Setting, phrase
+from engine.tasks import for_task
 
-FORM_FIELDS: tuple[Setting, ...] = tuple(spec for spec in SETTINGS if spec.form and spec.kind != "list")
-"""The text fields, in declaration order; the models (a list) are checkboxes."""
+CHOICES: tuple[Setting, ...] = tuple(spec for spec in SETTINGS if spec.form and spec.kind == "choice")
+"""Settings picked from a list (task, optimizer), shown as selects at the top of the form."""
 MODELS = SETTING["models"]
+
+
+def form_fields(task: str) -> tuple[Setting, ...]:
+    """The text fields the form shows for ``task``, in declaration order."""
+    return tuple(s for s in SETTINGS if s.form and s.kind not in ("list", "choice") and s.applies_to(task))
 
 
 def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> tuple[Config | None, dict[str, str]]:
     """Turn the form's raw text into a validated config, or say what is wrong with which field.
 
+    ``texts`` holds the text of every field and the value of every select (by setting name).
     Returns ``(config, {})`` when everything is valid, else ``(None, {field: message})``. Each
     field is first checked on its own against ``base`` so several bad fields are flagged at once;
     then all changes together, which catches combinations (a batch larger than the window allows).
@@ -33,9 +40,9 @@ def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> t
     """
     values: dict[str, object] = {"models": models}
     errors: dict[str, str] = {}
-    for spec in FORM_FIELDS:
+    for spec in (*CHOICES, *form_fields(texts.get("task", base.task))):
         raw = texts.get(spec.name, "")
-        if not raw.strip():
+        if not raw.strip() and spec.kind != "text":
             errors[spec.name] = f"{spec.label}: empty; allowed: {spec.allowed(base)}"
             continue
         try:
@@ -81,7 +88,15 @@ class SettingsScreen(ModalScreen[Config | None]):
         with Vertical(id="settings-dialog"):
             yield Label("Settings — applying restarts training", id="settings-title")
             with Grid(id="settings-grid"):
-                for spec in FORM_FIELDS:
+                for spec in CHOICES:
+                    yield Label(spec.label, classes="field-label")
+                    options = [(choice, choice) for choice in spec.choices]
+                    current = getattr(self.config, spec.name)
+                    select = Select(options, value=current, allow_blank=False, id=f"field-{spec.name}", compact=True)
+                    select.tooltip = spec.help
+                    yield select
+                    yield Label("", id=f"error-{spec.name}", classes="field-error")
+                for spec in form_fields(self.config.task):
                     yield Label(spec.label, classes="field-label")
                     value = spec.default_text(getattr(self.config, spec.name))
                     yield Input(value, id=f"field-{spec.name}", compact=True, tooltip=spec.help)
@@ -97,9 +112,24 @@ class SettingsScreen(ModalScreen[Config | None]):
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()  # the app's Footer sits on the screen below and shows that screen's keys
 
+    @on(Select.Changed, "#field-task")
+    async def task_changed(self, event: Select.Changed) -> None:
+        """Another task has other fields and defaults: show the new task's form (models and seed kept)."""
+        if event.value != self.config.task:
+            self.config = for_task(str(event.value), models=self.config.models, seed=self.config.seed)
+            await self.recompose()
+            self.query_one("#field-task", Select).focus()
+
+    def texts(self) -> dict[str, str]:
+        """What each field and select holds now, as text."""
+        texts = {spec.name: str(self.query_one(f"#field-{spec.name}", Select).value) for spec in CHOICES}
+        for spec in form_fields(self.config.task):
+            texts[spec.name] = self.query_one(f"#field-{spec.name}", Input).value
+        return texts
+
     def read(self) -> tuple[Config | None, dict[str, str]]:
         """What the form holds now: a valid config, or the errors per field."""
-        texts = {spec.name: self.query_one(f"#field-{spec.name}", Input).value for spec in FORM_FIELDS}
+        texts = self.texts()
         models = tuple(kind for kind in MODELS.choices if self.query_one(f"#model-{kind}", Checkbox).value)
         return read_form(self.config, texts, models)
 
@@ -108,7 +138,7 @@ class SettingsScreen(ModalScreen[Config | None]):
     def action_apply(self) -> None:
         """Apply valid settings (the app restarts training); otherwise flag each bad field and stay."""
         config, errors = self.read()
-        known = {spec.name for spec in FORM_FIELDS} | {MODELS.name}
+        known = {spec.name for spec in (*CHOICES, *form_fields(self.config.task))} | {MODELS.name}
         for name in known:
             self._flag(f"#error-{name}", errors.get(name, ""))
         self._flag("#error-other", " ".join(m for f, m in errors.items() if f not in known))

@@ -1,0 +1,145 @@
+"""What the app shows of a run: engine messages in, widgets updated, on the UI thread only.
+
+Charts are not redrawn per message: handlers store data and mark it dirty, and a timer
+redraws at most ``1 / REDRAW_SECONDS`` times a second, only what is on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from textual.app import App
+from textual.driver import Driver
+from textual.reactive import reactive
+from textual.widgets import TabbedContent
+
+from engine.config import Config
+from engine.data import make_dataset
+from engine.events import ForecastReport, Stage
+from engine.tasks import TASK_INFO
+from tui import messages as msg
+from tui.charts import TRUTH_COLOR, Curve, LossHistory
+from tui.panes import ForecastPane, MetricsPane, SummariesPane, x_label
+from tui.runner import Run
+from tui.training import TrainingPane
+
+
+class LiveView(App[int]):
+    """The live view of the current run; :class:`tui.app.RnnLstmApp` adds keys and run control."""
+
+    REDRAW_SECONDS = 0.5
+    """Period of the charts (~15 ms each to build). On 2 busy cores 0.2 s cost +16 % CPU over headless, 0.5 s +8 %."""
+
+    state: reactive[str] = reactive("idle")
+    """What the run is doing, shown in the header: loading TensorFlow, training, finished, error…"""
+    device: reactive[str] = reactive("")
+    log_scale: reactive[bool] = reactive(True)
+    """Loss charts on a log axis (losses fall over orders of magnitude)."""
+    smoothing: reactive[bool] = reactive(False)
+
+    def __init__(self, config: Config, *, driver_class: type[Driver] | None = None) -> None:
+        super().__init__(driver_class=driver_class)
+        self.config = config
+        self.current: Run | None = None
+        """The run on screen; earlier ones may still be finishing their folders."""
+        self.active = False
+        """Whether the current run is still going (drives the Start/Stop key)."""
+        self.histories: dict[str, LossHistory] = {}
+        self.forecasts: dict[str, ForecastReport] = {}
+        self.baseline = math.nan
+        """Validation loss of the task's trivial answer, drawn on the loss charts once the engine says it."""
+        self.dirty: set[str] = set()
+        """Tabs whose charts have new data to draw."""
+
+    async def show_new_run(self, config: Config, run_dir: Path) -> None:
+        """Empty every tab for a new run of ``config``; the truth is drawn at once (numpy, no TensorFlow)."""
+        self.histories, self.forecasts = {model: LossHistory() for model in config.models}, {}
+        self.baseline = math.nan
+        self.device, self.state = "", "starting"
+        await self.query_one(TrainingPane).reset(config.models, config.epochs)
+        self.query_one(MetricsPane).reset(config.models, run_dir)
+        data = make_dataset(config)
+        truth = Curve("truth" if data.per_step else "target", data.x, data.y, TRUTH_COLOR)
+        preview = TASK_INFO[config.task].preview
+        self.query_one(ForecastPane).reset(truth, config.forecast_every, preview, x_label(config))
+        self.dirty |= {"training", "forecast"}
+
+    def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
+        return self.current is not None and message.run_id == self.current.run_id
+
+    def on_phase_changed(self, message: msg.PhaseChanged) -> None:
+        if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
+            if message.phase.stage is Stage.TRAINING:
+                self.query_one(TrainingPane).show_compiling()
+            self.state = message.phase.stage
+
+    async def on_run_began(self, message: msg.RunBegan) -> None:
+        if self._current(message):
+            self.device = message.started.device
+            self.baseline = message.started.baseline
+            for history in self.histories.values():
+                history.solved_below = message.started.solved_below
+            self.query_one(MetricsPane).set_params(message.started.params)
+            await self.query_one(SummariesPane).show(message.started.summaries)
+
+    def on_epochs_done(self, message: msg.EpochsDone) -> None:
+        """Only store: progress, table and charts follow on the timer, however fast epochs come."""
+        if self._current(message):
+            for report in message.reports:
+                self.histories[report.model].add(report)
+            self.dirty |= {"training", "progress"}
+
+    def on_forecast_done(self, message: msg.ForecastDone) -> None:
+        if self._current(message):
+            self.forecasts[message.report.model] = message.report
+            self.query_one(MetricsPane).show_rmse(message.report)
+            self.dirty.add("forecast")
+
+    def on_model_done(self, message: msg.ModelDone) -> None:
+        if self._current(message):
+            self._show_progress()  # the last epochs first, so they don't overwrite what follows
+            self.query_one(TrainingPane).panel(message.finished.model).show_status(message.finished)
+            self.query_one(MetricsPane).show_done(message.finished)
+
+    def on_run_done(self, message: msg.RunDone) -> None:
+        if self._current(message):
+            finished = message.finished
+            self._show_progress()
+            self.active, self.state = False, finished.status
+            self.query_one(MetricsPane).show_final(finished.metrics)
+            self._redraw()  # the final curves at once, not at the next tick
+            self.notify(f"run folder: {finished.run_dir}", title=f"training {finished.status}")
+
+    def _show_progress(self) -> None:
+        if "progress" in self.dirty:
+            self.dirty.discard("progress")
+            self.query_one(TrainingPane).show_progress(self.histories)
+            self.query_one(MetricsPane).show_live(self.histories)
+
+    def _redraw(self) -> None:
+        """Show new progress, and hand new data to the charts of the visible tab (called by the timer)."""
+        self._show_progress()  # first, so progress and charts agree
+        tab = self.query_one(TabbedContent).active
+        if tab not in self.dirty:
+            return
+        self.dirty.discard(tab)
+        if tab == "training":
+            pane = self.query_one(TrainingPane)
+            pane.draw(self.histories, log=self.log_scale, smooth=self.smoothing, baseline=self.baseline)
+        elif tab == "forecast":
+            self.query_one(ForecastPane).draw([self.forecasts[m] for m in self.config.models if m in self.forecasts])
+
+    def _redraw_now(self) -> None:
+        """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""
+        self.dirty.add("training")  # log and smoothing change the loss charts
+        self._redraw()
+
+    watch_log_scale = watch_smoothing = on_tabbed_content_tab_activated = _redraw_now
+
+    def _show_state(self) -> None:
+        parts = (self.config.task, self.device, self.state)
+        self.sub_title = " · ".join(part for part in parts if part)
+        self.refresh_bindings()  # the Footer shows Start or Stop for s
+
+    watch_state = watch_device = _show_state
