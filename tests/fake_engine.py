@@ -134,7 +134,8 @@ class FakeEngine:
             for m in config.models
         }
         overall = run_status(list(status.values()))
-        folder.write_json("metrics.json", {"status": overall, "device": self.device, "models": metrics})
+        judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
+        folder.write_json("metrics.json", {"status": overall, "device": self.device, **judged, "models": metrics})
         finished = RunFinished(folder.path, overall, metrics)
         sink(finished)
         return finished

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from fake_engine import FakeEngine, loss_at
 from pilot_helpers import SIZE, Watch, done_of, epoch_of, history_rows, settle
-from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, TabbedContent
 
 from engine.config import Config
 from engine.data import baseline_loss, make_dataset
 from engine.events import ModelFinished, Status
+from engine.tasks import for_task, solved_threshold
 from tui import messages as msg
 from tui.app import RnnLstmApp
 from tui.charts import CurveChart, ForecastChart
@@ -289,3 +290,44 @@ async def test_an_engine_failure_is_shown_not_fatal(tmp_path: Path, monkeypatch:
         assert notes == ["training failed: RuntimeError: scripted failure"]
         await pilot.press("4")
         assert app.query_one(TabbedContent).active == "metrics"
+
+
+async def test_the_adding_task_shows_its_baseline_solved_mark_and_held_out_preview(tmp_path: Path) -> None:
+    config = for_task("adding", epochs=8, sequences=100, length=20, forecast_every=4)
+    app = fake_app(config, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        assert app.sub_title.startswith("adding · ")
+        table = app.query_one(DataTable)
+        limit = solved_threshold(config, baseline_loss(make_dataset(config)))
+        solved = next(epoch for epoch in range(1, 9) if loss_at("lstm", epoch)[1] <= limit)  # type: ignore[operator]
+        assert table.get_cell("lstm", "status") == f"finished, solved at {solved}"
+        stats = str(app.query_one(TrainingPane).panel("lstm").query_one(".model-stats", Label).render())
+        assert stats == f"finished at epoch 8/8 · solved at {solved}"
+        await pilot.press("2")
+        chart = app.query_one(ForecastChart)
+        assert chart.x_label == "held-out sequence, by target" and chart.curves[0].label == "target"
+        assert chart.shown_title == "held-out sequences: prediction vs target, sorted by target"
+        metrics = json.loads((app.current.run_dir / "metrics.json").read_text())  # type: ignore[union-attr]
+        assert metrics["models"]["lstm"]["solved_epoch"] == solved and metrics["solved_below"] == limit
+
+
+async def test_choosing_another_task_in_the_form_shows_its_fields(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    app = fake_app(SMALL, tmp_path, engine, autostart=False)
+    watch = Watch()
+    async with app.run_test(size=(100, 40), message_hook=watch) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen) and screen.query("#field-tau")
+        screen.query_one("#field-task", Select).value = "adding"
+        await pilot.pause()
+        assert not screen.query("#field-tau") and screen.query("#field-length")
+        assert screen.query_one("#field-optimizer", Select).value == "adam"  # the task's own default
+        screen.query_one("#field-length", Input).value = "30"
+        screen.query_one("#field-epochs", Input).value = "3"
+        done = watch.expect(done_of(1))
+        await pilot.press("ctrl+s")
+        await settle(pilot, done)
+        assert engine.configs == [for_task("adding", length=30, epochs=3, models=SMALL.models)]

@@ -51,10 +51,13 @@ async def test_full_run_fills_every_tab(tmp_path: Path) -> None:
         pane = app.query_one(TrainingPane)
         for model in ("rnn", "lstm"):
             curves = pane.panel(model).chart.curves
-            assert [c.label for c in curves] == ["loss", "val"]
+            assert [c.label for c in curves] == ["loss", "val", "baseline"]
             assert list(curves[0].x) == list(range(1, 9))
         combined = pane.query_one("#combined", CurveChart).curves
-        assert [c.label for c in combined] == ["rnn", "lstm"] and all(len(c.x) == 8 for c in combined)
+        assert [c.label for c in combined] == ["rnn", "lstm", "baseline"]
+        assert all(len(c.x) == 8 for c in combined[:2])
+        metrics_file = json.loads((app.current.run_dir / "metrics.json").read_text())  # type: ignore[union-attr]
+        assert combined[2].y[0] == pytest.approx(metrics_file["baseline_val_loss"])  # the engine's, drawn
 
         # Display toggles: state, chart titles and the smoothed data change.
         raw_val = list(pane.panel("rnn").chart.curves[1].y)

@@ -99,7 +99,8 @@ class LiveView(App[int]):
     def on_model_done(self, message: msg.ModelDone) -> None:
         if self._current(message):
             self._show_progress()  # the last epochs first, so they don't overwrite what follows
-            self.query_one(TrainingPane).panel(message.finished.model).show_status(message.finished)
+            model = message.finished.model
+            self.query_one(TrainingPane).panel(model).show_status(message.finished, self.histories[model].solved_epoch)
             self.query_one(MetricsPane).show_done(message.finished)
 
     def on_run_done(self, message: msg.RunDone) -> None:

@@ -68,10 +68,11 @@ class ModelPanel(Vertical):
         # an update would otherwise trigger several times a second.
         self.query_one(".model-stats", Label).update(text, layout=False)
 
-    def show_status(self, done: ModelFinished) -> None:
+    def show_status(self, done: ModelFinished, solved_epoch: int | None = None) -> None:
         """The model is done: say how it ended (later progress of other models leaves it alone)."""
         self.ended = True
-        self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}")
+        solved = f" · solved at {solved_epoch}" if solved_epoch else ""
+        self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}{solved}")
 
 
 class TrainingPane(Vertical):
