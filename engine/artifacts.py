@@ -17,9 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.events import EpochReport, Forecast
+from engine.events import EpochReport, Forecast, SampleReport
 
 HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
+ACCURACY_COLUMNS = ("accuracy", "val_accuracy")
+"""Added to ``history.csv`` for a classifier (the text task)."""
 
 
 class RunFolderError(ValueError):
@@ -85,18 +87,21 @@ def _json_safe(value: Any) -> Any:
 class RunFolder:
     """One run's folder and its files."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, classifier: bool = False) -> None:
         check_out_dir(path)
+        self.classifier = classifier
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()  # models report from their own threads
         self._history = open(path / "history.csv", "a", newline="", buffering=1)  # noqa: SIM115
         if self._history.tell() == 0:
-            self._history.write(",".join(HISTORY_COLUMNS) + "\n")
+            columns = HISTORY_COLUMNS + (ACCURACY_COLUMNS if classifier else ())
+            self._history.write(",".join(columns) + "\n")
 
     def append_epoch(self, report: EpochReport) -> None:
         """Append one epoch's row and flush it to disk at once."""
-        line = f"{report.model},{report.epoch},{report.loss!r},{report.val_loss!r},{report.seconds:.4f}\n"
+        line = f"{report.model},{report.epoch},{report.loss!r},{report.val_loss!r},{report.seconds:.4f}"
+        line += f",{report.accuracy!r},{report.val_accuracy!r}\n" if self.classifier else "\n"
         with self._lock:
             if not self._history.closed:
                 self._history.write(line)  # one write of a whole line: no torn rows
@@ -122,6 +127,13 @@ class RunFolder:
             values = [repr(float(f.predicted[row])) for f in forecasts.values()]
             writer.writerow([int(index), repr(float(first.x[row])), repr(float(first.truth[row])), *values])
         self.write_text("forecast.csv", buffer.getvalue())
+
+    def append_sample(self, report: SampleReport) -> None:
+        """Append a generated text to ``samples.txt``, headed by its model and epoch."""
+        kind = "final" if report.final else "preview"
+        entry = f"=== {report.model}, epoch {report.epoch} ({kind}) ===\n{report.prompt}|{report.text}\n\n"
+        with self._lock, open(self.path / "samples.txt", "a", encoding="utf-8") as handle:
+            handle.write(entry)
 
     def close(self) -> None:
         with self._lock:

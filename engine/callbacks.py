@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import keras
 
-from engine.events import EpochReport, Forecast, ForecastReport, Status
+from engine.events import EpochReport, ForecastReport, SampleReport, Status
 from engine.stop import StopSignal
 
 
@@ -38,6 +38,8 @@ class StreamingCallback(keras.callbacks.Callback):
                 epochs=self.epochs,
                 loss=float(logs.get("loss", math.nan)),
                 val_loss=float(logs.get("val_loss", math.nan)),
+                accuracy=float(logs.get("accuracy", math.nan)),
+                val_accuracy=float(logs.get("val_accuracy", math.nan)),
                 seconds=time.perf_counter() - self._started,
             )
         )
@@ -70,22 +72,20 @@ class TrainingGuard(keras.callbacks.Callback):
             self.status = Status.STOPPED
 
 
-class ForecastPreview(keras.callbacks.Callback):
-    """Every ``every`` epochs, runs the (cheap) closed-loop forecast and reports it."""
+class PreviewCallback(keras.callbacks.Callback):
+    """Every ``every`` epochs, runs the task's (cheap, compiled) preview and reports it."""
 
     def __init__(
         self,
-        model_name: str,
         every: int,
-        forecaster: Callable[[], Forecast],
-        report: Callable[[ForecastReport], None],
+        preview: Callable[[int, bool], ForecastReport | SampleReport],
+        report: Callable[[ForecastReport | SampleReport], None],
     ) -> None:
         super().__init__()
-        self.model_name = model_name
         self.every = every
-        self.forecaster = forecaster
+        self.preview = preview
         self.report = report
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.every and (epoch + 1) % self.every == 0 and math.isfinite(float((logs or {}).get("loss", 0.0))):
-            self.report(ForecastReport(self.model_name, epoch + 1, self.forecaster()))
+            self.report(self.preview(epoch + 1, False))

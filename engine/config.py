@@ -23,11 +23,13 @@ TRAINERS: tuple[str, ...] = ("fast", "fit")
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
 
-TASKS: tuple[str, ...] = ("damped", "sine", "csv", "adding")
+TASKS: tuple[str, ...] = ("damped", "sine", "csv", "adding", "text")
 """What the models learn; see :mod:`engine.tasks`."""
 SERIES: tuple[str, ...] = ("damped", "sine", "csv")
 """Tasks that predict the next value of a series from a window of it (and forecast it in a closed loop)."""
 FORMULA: tuple[str, ...] = ("damped", "sine")
+WINDOWED: tuple[str, ...] = (*SERIES, "text")
+"""Tasks whose inputs are windows cut from one long sequence."""
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 
 
@@ -43,14 +45,15 @@ class Config:
     # One declaration per setting, packed so that they read as a table.
     # fmt: off
     task: str = setting(
-        "damped", "task", "damped: the seed's series; sine; csv: a column of your file; adding: a long-lag problem",
+        "damped", "task", "damped: the seed's series; sine; csv: a column of your file; adding: a long-lag problem; "
+        "text: the next character",
         "--task", kind="choice", choices=TASKS, metavar="NAME", form=True,
     )
     epochs: int = setting(1000, "epochs", "training epochs", "--epochs", kind="int", low=1, high=1_000_000, form=True)
     window: int = setting(
         20, "window", "time steps per training window (the seed's NUM_RNN)", "--window", kind="int", low=1,
         high_of=lambda c: c.series_length - 2, high_text="the series' length - 2 = {} (at least 2 windows)", form=True,
-        tasks=SERIES,
+        tasks=WINDOWED,
     )
     batch_size: int = setting(
         10, "batch size", "windows (or sequences) per training step", "--batch-size", kind="int", low=1,
@@ -95,6 +98,18 @@ class Config:
         2000, "sequences", "sequences generated (the last ones held out)", "--sequences", kind="int", low=20,
         high=200_000, tasks=("adding",),
     )
+    text: str = setting(
+        "", "text file", "a UTF-8 text file; left out: strings of the embedded Reber grammar", "--text", kind="text",
+        metavar="FILE", form=True, tasks=("text",),
+    )
+    temperature: float = setting(
+        1.0, "temperature", "sampling temperature of the generated text: low is safe, high is adventurous",
+        "--temperature", kind="float", low=0, low_open=True, high=10, metavar="X", form=True, tasks=("text",),
+    )
+    max_windows: int = setting(
+        100_000, "max windows", "at most this many windows: a longer text is sampled with a stride", "--max-windows",
+        kind="int", low=100, high=10_000_000, tasks=("text",),
+    )
     validation_split: float = setting(
         0.1, "validation split", "fraction of windows held out: the last ones, as Keras does", "--validation-split",
         kind="float", low=0, low_open=True, high=0.5, metavar="X",
@@ -129,17 +144,24 @@ class Config:
     # Derived sizes, here so validation and data share one definition.
     @property
     def series_length(self) -> int:
-        """Values in the series: ``points``, or the rows of the CSV column (read once, cached)."""
-        if self.task != "csv":
-            return self.points
-        from engine.csvdata import read_column
+        """Values in the series: ``points``, the rows of the CSV column, the characters of the text (cached)."""
+        if self.task == "csv":
+            from engine.csvdata import read_column
 
-        return len(read_column(self.csv, self.column).values)
+            return len(read_column(self.csv, self.column).values)
+        if self.task == "text":
+            from engine.text import load_corpus
+
+            return len(load_corpus(self.text, self.seed).text)
+        return self.points
 
     @property
     def n_windows(self) -> int:
-        """Number of (input, target) pairs: windows of the series, or the adding task's sequences."""
-        return self.sequences if self.task == "adding" else self.series_length - self.window
+        """Number of (input, target) pairs: windows (a text's at most ``max_windows``), or sequences."""
+        if self.task == "adding":
+            return self.sequences
+        total = self.series_length - self.window
+        return -(-total // -(-total // self.max_windows)) if self.task == "text" else total
 
     def n_train_of(self, n: int) -> int:
         """Of ``n`` pairs, how many are trained on: the first ``floor(n · (1 − split))``, as Keras's split."""

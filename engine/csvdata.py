@@ -42,8 +42,8 @@ class Column:
     values: np.ndarray
 
 
-def read_text_file(path_text: str, field: str, kind: str) -> str:
-    """The whole file as text; refuses a missing, unreadable, binary or non-UTF-8 file by name."""
+def read_text_file(path_text: str, field: str, kind: str, max_bytes: int = MAX_BYTES) -> str:
+    """The whole file as text; refuses a missing, unreadable, too big, binary or non-UTF-8 file by name."""
     allowed = f"a readable UTF-8 {kind} file"
     path = Path(path_text).expanduser()
     if not path_text.strip():
@@ -54,8 +54,8 @@ def read_text_file(path_text: str, field: str, kind: str) -> str:
         raise DataFileError(field, path_text, "is a folder", allowed)
     if not os.access(path, os.R_OK):
         raise DataFileError(field, path_text, "not readable (permission denied)", allowed)
-    if path.stat().st_size > MAX_BYTES:
-        raise DataFileError(field, path_text, f"larger than {MAX_BYTES // 2**20} MB", allowed)
+    if path.stat().st_size > max_bytes:
+        raise DataFileError(field, path_text, f"larger than {max_bytes // 2**20} MB", allowed)
     data = path.read_bytes()
     if (nul := data.find(b"\0")) >= 0:
         raise DataFileError(field, path_text, f"binary (a NUL byte at offset {nul})", allowed)

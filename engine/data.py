@@ -52,6 +52,12 @@ class Dataset:
     """The model sees ``(value - mean) / std``; predictions are mapped back for charts and RMSE."""
     column: str = ""
     """The CSV column's name, for the chart and ``config.json``."""
+    vocab: tuple[str, ...] = ()
+    """The text task's ``chars``: inputs are indices into it (one-hot encoded inside the model)."""
+    source: str = ""
+    """The text task's corpus: a file name, or the built-in grammar."""
+    stride: int = 1
+    """The text task keeps every ``stride``-th window (at most ``max_windows``)."""
 
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +71,8 @@ class Dataset:
 
     @property
     def features(self) -> int:
-        return int(self.inputs.shape[-1])
+        """Values per step of an input: 1 for a series, 2 for the adding problem, the alphabet's size for text."""
+        return len(self.vocab) if self.vocab else int(self.inputs.shape[-1])
 
     @property
     def per_step(self) -> bool:
@@ -77,6 +84,8 @@ def make_dataset(config: Config) -> Dataset:
     """The data of ``config.task``."""
     if config.task == "adding":
         return adding_problem(config)
+    if config.task == "text":
+        return text_windows(config)
     return series_windows(config)
 
 
@@ -157,9 +166,32 @@ def adding_problem(config: Config) -> Dataset:
     )
 
 
+def text_windows(config: Config) -> Dataset:
+    """The seed's character windows (as indices) and next characters, at most ``max_windows`` of them."""
+    from engine.text import load_corpus, windows
+
+    corpus = load_corpus(config.text, config.seed)
+    inputs, targets, stride = windows(corpus, config.window, config.max_windows)
+    none = np.zeros(0)
+    return Dataset(
+        inputs=inputs,
+        targets=targets,
+        n_train=config.n_train_of(len(targets)),
+        x=none,
+        y=none,
+        vocab=corpus.chars,
+        source=corpus.name,
+        stride=stride,
+    )
+
+
 def baseline_loss(dataset: Dataset) -> float:
-    """The validation MSE of the trivial answer: repeat the last value (series), or predict the training mean."""
+    """The validation loss of the trivial answer: repeat the last value (series), predict the training
+    mean (adding), or each character with its frequency in the training text (cross-entropy)."""
     x_val, y_val = dataset.val
+    if dataset.vocab:
+        counts = np.bincount(dataset.train[1], minlength=len(dataset.vocab)) + 1.0  # +1: no zero probability
+        return float(-np.mean(np.log(counts[y_val] / counts.sum())))
     if dataset.per_step:
         return float(np.mean((x_val[..., :1].astype(np.float64) - y_val) ** 2))
     return float(np.mean((y_val - dataset.train[1].mean()) ** 2))

@@ -71,6 +71,9 @@ class EpochReport:
     val_loss: float
     seconds: float
     """Wall time since this model started training."""
+    accuracy: float = math.nan
+    """Classifiers (the text task): the fraction of training windows whose next character was right."""
+    val_accuracy: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,20 @@ class ForecastReport:
 
 
 @dataclass(frozen=True)
+class SampleReport:
+    """Text a model wrote after ``epoch`` epochs, from a prompt of held-out text (the text task's preview)."""
+
+    model: str
+    epoch: int
+    prompt: str
+    text: str
+    """What the model wrote after the prompt."""
+    grammatical: float = math.nan
+    """Built-in Reber corpus: the fraction of complete generated strings that the grammar accepts."""
+    final: bool = False
+
+
+@dataclass(frozen=True)
 class ModelFinished:
     """A model stopped training: ``status`` is finished, stopped, diverged or interrupted."""
 
@@ -113,7 +130,7 @@ class RunFinished:
     metrics: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
-Event = Phase | RunStarted | EpochReport | ForecastReport | ModelFinished | RunFinished
+Event = Phase | RunStarted | EpochReport | ForecastReport | SampleReport | ModelFinished | RunFinished
 EventSink = Callable[[Event], None]
 """The plain callable a caller hands the engine; called from engine threads."""
 

@@ -13,12 +13,12 @@ from engine.config import Config
 from engine.events import (
     EpochReport,
     EventSink,
-    Forecast,
     ForecastReport,
     ModelFinished,
     Phase,
     RunFinished,
     RunStarted,
+    SampleReport,
     Stage,
     Status,
 )
@@ -43,7 +43,7 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     stop = stop if stop is not None else StopSignal()
     sink(Phase(Stage.LOADING))
     device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
-    folder = RunFolder(run_dir)
+    folder = RunFolder(run_dir, classifier=config.task == "text")
     folder.write_json("config.json", config.to_dict())
     folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
     try:
@@ -58,9 +58,9 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
 
 
 def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
-    from engine.callbacks import ForecastPreview, StreamingCallback
+    from engine.callbacks import PreviewCallback, StreamingCallback
     from engine.data import baseline_loss, make_dataset
-    from engine.forecast import make_forecaster
+    from engine.forecast import make_preview
     from engine.models import build_for, summary_text
     from engine.trainer import train_all
 
@@ -80,24 +80,29 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     sink(RunStarted(folder.path, device, summaries, params, baseline, solved_below))
     sink(Phase(Stage.TRAINING))
 
-    forecasters = {kind: make_forecaster(model, dataset, config) for kind, model in models.items()}
+    previews = {kind: make_preview(kind, model, dataset, config) for kind, model in models.items()}
     histories = {kind: LossTrack(solved_below=solved_below) for kind in models}
 
     def on_epoch(report: EpochReport) -> None:
-        histories[report.model].add_losses(report.epoch, report.loss, report.val_loss)
+        histories[report.model].add_report(report)
         folder.append_epoch(report)
+        sink(report)
+
+    def on_preview(report: ForecastReport | SampleReport) -> None:
+        if isinstance(report, SampleReport):
+            folder.append_sample(report)
         sink(report)
 
     def callbacks_for(kind: str) -> list:
         return [
             StreamingCallback(kind, config.epochs, on_epoch),
-            ForecastPreview(kind, config.forecast_every, forecasters[kind], sink),
+            PreviewCallback(config.forecast_every, previews[kind], on_preview),
         ]
 
     outcomes = train_all(models, dataset, config, callbacks_for, stop)
     status = run_status([o.status for o in outcomes.values()])
 
-    def write_metrics(forecasts: dict[str, Forecast]) -> dict[str, dict]:
+    def write_metrics(finals: dict[str, ForecastReport | SampleReport]) -> dict[str, dict]:
         metrics = {
             kind: model_metrics(
                 histories[kind],
@@ -105,7 +110,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
                 outcomes[kind].status,
                 outcomes[kind].epochs_done,
                 outcomes[kind].seconds,
-                forecasts.get(kind),
+                finals.get(kind),
             )
             for kind in models
         }
@@ -119,14 +124,14 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         sink(ModelFinished(kind, outcome.status, outcome.epochs_done))
 
     sink(Phase(Stage.FORECASTING))
-    forecasts: dict[str, Forecast] = {}
+    finals: dict[str, ForecastReport | SampleReport] = {}
     for kind in models:  # in the configured order, which forecast.csv's columns follow
         outcome = outcomes[kind]
         if outcome.status != Status.DIVERGED and outcome.epochs_done > 0:
-            forecasts[kind] = forecasters[kind]()
-            sink(ForecastReport(kind, outcome.epochs_done, forecasts[kind], final=True))
-    folder.write_forecasts(forecasts)
-    metrics = write_metrics(forecasts)
+            finals[kind] = previews[kind](outcome.epochs_done, True)
+            on_preview(finals[kind])
+    folder.write_forecasts({k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)})
+    metrics = write_metrics(finals)
     for kind, model in models.items():
         model.save(folder.path / f"{kind}.keras")
     finished = RunFinished(folder.path, status, metrics)

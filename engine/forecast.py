@@ -1,4 +1,5 @@
-"""The seed's closed-loop forecast, as one compiled loop instead of a ``predict()`` per step."""
+"""Each task's preview, compiled: the seed's closed-loop forecast as one loop instead of a ``predict()``
+per step, predictions on held-out sequences, and generated text."""
 
 from __future__ import annotations
 
@@ -10,11 +11,27 @@ import tensorflow as tf
 
 from engine.config import Config
 from engine.data import Dataset
-from engine.events import Forecast
+from engine.events import Forecast, ForecastReport, SampleReport
+from engine.text import BUILT_IN, grammatical_fraction
+
+Preview = Callable[[int, bool], ForecastReport | SampleReport]
+"""``preview(epoch, final)``: what the model does now, as the event that reports it."""
+SAMPLE_CHARS = 240
+"""Characters each text sample has: room for about fifteen strings of the built-in grammar."""
+
+
+def make_preview(name: str, model: keras.Model, dataset: Dataset, config: Config) -> Preview:
+    """The task's preview of model ``name``: a closed-loop forecast for a series, predictions on
+    held-out sequences for the adding problem, generated text for the text task."""
+    if dataset.vocab:
+        sampler = make_sampler(model, dataset, config)
+        return lambda epoch, final: sampler(name, epoch, final)
+    forecaster = make_forecaster(model, dataset, config)
+    return lambda epoch, final: ForecastReport(name, epoch, forecaster(), final)
 
 
 def make_forecaster(model: keras.Model, dataset: Dataset, config: Config) -> Callable[[], Forecast]:
-    """The task's preview: a closed-loop forecast for a series, predictions on held-out sequences otherwise."""
+    """A series' closed-loop forecast, or predictions on the adding problem's held-out sequences."""
     if dataset.per_step:
         return make_closed_loop(model, dataset, config)
     return make_held_out(model, dataset, config)
@@ -71,6 +88,38 @@ def make_held_out(model: keras.Model, dataset: Dataset, config: Config) -> Calla
         return Forecast(index=order, x=rank, truth=truth, predicted=predicted, rmse=rmse_of(predicted, truth))
 
     return preview
+
+
+def make_sampler(model: keras.Model, dataset: Dataset, config: Config) -> Callable[[str, int, bool], SampleReport]:
+    """Text written from a prompt — the first held-out window — one sampled character at a time.
+
+    Each character is drawn from the model's distribution sharpened or flattened by
+    ``temperature``, with a stateless generator seeded by ``(seed, epoch)``: the same weights
+    and seed write the same text. One compiled loop writes the whole sample.
+    """
+    prompt_codes = dataset.val[0][0]
+    prompt = "".join(dataset.vocab[i] for i in prompt_codes)
+    built_in = dataset.source == BUILT_IN
+
+    @tf.function(jit_compile=config.xla)
+    def generate(window_codes: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        written = tf.TensorArray(tf.int32, size=SAMPLE_CHARS)
+        window = window_codes
+        for step in tf.range(SAMPLE_CHARS):
+            probabilities = model(tf.reshape(window, (1, -1)), training=False)
+            logits = tf.math.log(probabilities + 1e-12) / config.temperature
+            drawn = tf.random.stateless_categorical(logits, 1, seed=tf.stack([seed, step]), dtype=tf.int32)[0, 0]
+            written = written.write(step, drawn)
+            window = tf.concat([window[1:], tf.reshape(drawn, (1,))], axis=0)
+        return written.stack()
+
+    def sample(name: str, epoch: int, final: bool) -> SampleReport:
+        codes = generate(tf.constant(prompt_codes, tf.int32), tf.constant(config.seed * 100_003 + epoch, tf.int32))
+        text = "".join(dataset.vocab[i] for i in codes.numpy())
+        grammatical = grammatical_fraction(prompt + text) if built_in else float("nan")
+        return SampleReport(name, epoch, prompt, text, grammatical, final)
+
+    return sample
 
 
 def rmse_of(predicted: np.ndarray, truth: np.ndarray) -> float:

@@ -58,7 +58,7 @@ class ProgressPrinter:
             elif isinstance(event, ModelFinished):
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")
             elif isinstance(event, RunFinished):
-                self._write(metrics_table(event.metrics) + "\n")
+                self._write(metrics_table(event.metrics, self.task) + "\n")
                 self._line(f"{event.status}; artifacts in {event.run_dir}")
 
     def _progress(self) -> str:

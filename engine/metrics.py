@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from engine.events import Forecast, Status, number, status_text
+from engine.events import EpochReport, ForecastReport, SampleReport, Status, number, status_text
 
 LOSS_FORMAT = "{:.3e}"
 RMSE_FORMAT = "{:.4f}"
@@ -27,6 +27,18 @@ METRIC_HEADINGS: dict[str, str] = {
     "rate": "epochs/s",
 }
 """Column key → heading of a metrics row, in table order."""
+TEXT_HEADINGS: dict[str, str] = {
+    **{k: v for k, v in METRIC_HEADINGS.items() if k != "rmse"},
+    "acc": "val accuracy",
+    "ppl": "perplexity",
+    "gram": "grammatical",
+}
+"""The text task's columns: accuracy, perplexity and grammatical fraction instead of a forecast's RMSE."""
+
+
+def headings_for(task: str) -> dict[str, str]:
+    """The metrics table's columns for ``task``."""
+    return TEXT_HEADINGS if task == "text" else METRIC_HEADINGS
 
 
 @dataclass
@@ -43,6 +55,17 @@ class LossTrack:
     """The task's "solved" mark (see :func:`engine.tasks.solved_threshold`); ``None``: no such mark."""
     solved_epoch: int | None = None
     """The first epoch whose val loss reached ``solved_below``."""
+
+    accuracy: list[float] = field(default_factory=list)
+    """Classifiers: the training accuracy per epoch (empty for a regression)."""
+    val_accuracy: list[float] = field(default_factory=list)
+
+    def add_report(self, report: EpochReport) -> None:
+        """Record one epoch's report: losses, and accuracies where the model is a classifier."""
+        self.add_losses(report.epoch, report.loss, report.val_loss)
+        if math.isfinite(report.val_accuracy):
+            self.accuracy.append(report.accuracy)
+            self.val_accuracy.append(report.val_accuracy)
 
     def add_losses(self, epoch: int, loss: float, val_loss: float) -> None:
         """Record one epoch."""
@@ -61,6 +84,11 @@ class LossTrack:
         return best_text(self.best_val, self.best_epoch)
 
 
+def perplexity(cross_entropy: float) -> float:
+    """``exp`` of a cross-entropy in nats: the number of equally likely characters it is as unsure as."""
+    return math.exp(cross_entropy) if math.isfinite(cross_entropy) and cross_entropy < 700 else math.nan
+
+
 def best_text(best_val: object, best_epoch: object) -> str:
     """The best validation loss with the epoch it was reached in, as every table shows it."""
     return f"{number(best_val, LOSS_FORMAT)} ({best_epoch})" if best_epoch else "—"
@@ -75,9 +103,23 @@ def baseline_text(task: str, baseline: float, solved_below: float | None) -> str
 
 
 def model_metrics(
-    track: LossTrack, params: int, status: Status, epochs_done: int, seconds: float, forecast: Forecast | None
+    track: LossTrack,
+    params: int,
+    status: Status,
+    epochs_done: int,
+    seconds: float,
+    preview: ForecastReport | SampleReport | None,
 ) -> dict[str, object]:
-    """What ``metrics.json`` says about one model."""
+    """What ``metrics.json`` says about one model; ``preview`` is its final forecast or text sample."""
+    forecast = preview.forecast if isinstance(preview, ForecastReport) else None
+    text_figures = {}
+    if track.val_accuracy:  # a classifier: the text task
+        text_figures = {
+            "final_accuracy": track.accuracy[-1],
+            "final_val_accuracy": track.val_accuracy[-1],
+            "perplexity": perplexity(track.val_loss[-1]),
+            "grammatical": preview.grammatical if isinstance(preview, SampleReport) else math.nan,
+        }
     return {
         "params": params,
         "status": status,
@@ -90,6 +132,7 @@ def model_metrics(
         "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
         "seconds": round(seconds, 3),
         "epochs_per_second": round(epochs_done / seconds, 2) if seconds else 0.0,
+        **text_figures,
     }
 
 
@@ -103,14 +146,18 @@ def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
         "val": number(metrics["final_val_loss"], LOSS_FORMAT),
         "best": best_text(metrics["best_val_loss"], metrics["best_epoch"]),
         "rmse": number(metrics["forecast_rmse"], RMSE_FORMAT),
+        "acc": number(metrics.get("final_val_accuracy"), "{:.3f}"),
+        "ppl": number(metrics.get("perplexity"), "{:.2f}"),
+        "gram": number(metrics.get("grammatical"), "{:.0%}"),
         "seconds": number(metrics["seconds"], "{:.1f}"),
         "rate": number(metrics["epochs_per_second"], "{:.1f}"),
     }
 
 
-def metrics_table(metrics: dict[str, dict[str, object]]) -> str:
+def metrics_table(metrics: dict[str, dict[str, object]], task: str = "damped") -> str:
     """The final metrics as an aligned plain-text table (the end of the headless output)."""
-    rows = [list(METRIC_HEADINGS.values())]
-    rows += [list(metric_cells(model, m).values()) for model, m in metrics.items()]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(METRIC_HEADINGS))]
+    headings = headings_for(task)
+    rows = [list(headings.values())]
+    rows += [[metric_cells(model, m)[key] for key in headings] for model, m in metrics.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(headings))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)

@@ -48,8 +48,32 @@ def build_model(
 
 def build_for(kind: str, config: Config, dataset: Dataset, *, unroll: bool = False) -> keras.Model:
     """The model for ``kind`` shaped for ``dataset``: its steps, features and one answer per step or per sequence."""
+    if dataset.vocab:
+        return build_classifier(kind, config, len(dataset.vocab), unroll=unroll)
     steps, features = dataset.inputs.shape[1], dataset.features
     return build_model(kind, config, unroll=unroll, steps=steps, features=features, per_step=dataset.per_step)
+
+
+def build_classifier(kind: str, config: Config, n_chars: int, *, unroll: bool = False) -> keras.Model:
+    """The seed's text model: one-hot windows of ``window`` characters → the recurrent layer (last step)
+    → ``Dense(n_chars, softmax)``. The one-hot encoding happens inside the model, per batch; the
+    targets are character indices, so the loss is the sparse form of categorical cross-entropy
+    (the same number as categorical cross-entropy on the seed's one-hot ``t``)."""
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    layer_class = getattr(keras.layers, LAYER_NAMES[kind])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(config.window,), dtype="int32"),
+            keras.layers.CategoryEncoding(num_tokens=n_chars, output_mode="one_hot"),
+            layer_class(config.units, unroll=unroll),
+            keras.layers.Dense(n_chars, activation="softmax"),
+        ],
+        name=kind,
+    )
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config), metrics=["accuracy"])
+    return model
 
 
 def make_optimizer(config: Config) -> keras.optimizers.Optimizer:

@@ -52,6 +52,20 @@ TASK_INFO: dict[str, TaskInfo] = {
             "forecast_every": 10,
         },
     ),
+    "text": TaskInfo(
+        "next character (the seed's text experiment)",
+        "generated text",
+        "predict each character by its frequency",
+        # One-hot windows of characters need more than SGD at 0.01 to learn in minutes.
+        defaults={
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "epochs": 20,
+            "batch_size": 128,
+            "units": 64,
+            "forecast_every": 2,
+        },
+    ),
 }
 
 
@@ -80,6 +94,8 @@ def check_task(config: Config) -> None:
             raise ConfigError(spec.name, value, f"only with task {uses}", f"not used by task {config.task}")
     if config.task == "csv":
         check_csv(config)
+    if config.task == "text":
+        check_text(config)
 
 
 def check_csv(config: Config) -> None:
@@ -94,3 +110,19 @@ def check_csv(config: Config) -> None:
         raise ConfigError(
             "csv", config.csv, f"at least window + 2 = {config.window + 2} values", f"only {len(values)} values"
         )
+
+
+def check_text(config: Config) -> None:
+    """Load the text now (cached), so a bad file is refused before TensorFlow loads."""
+    from engine.csvdata import DataFileError
+    from engine.text import load_corpus
+
+    try:
+        corpus = load_corpus(config.text, config.seed)
+    except DataFileError as error:
+        raise ConfigError(error.field, error.value, error.allowed, error.reason) from None
+    if len(corpus.text) < config.window + 2:
+        need = f"at least window + 2 = {config.window + 2} characters"
+        raise ConfigError("text", config.text, need, f"only {len(corpus.text)} characters")
+    if len(corpus.chars) < 2:
+        raise ConfigError("text", config.text, "at least 2 distinct characters", "a single distinct character")

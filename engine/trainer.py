@@ -24,7 +24,8 @@ from engine.data import Dataset
 from engine.events import Status
 from engine.stop import StopSignal
 
-EpochFunction = Callable[[np.ndarray], tuple[float, float]]
+EpochFunction = Callable[[np.ndarray], dict[str, float]]
+"""One epoch over the training windows in the given order → the logs ``fit`` would report."""
 
 
 @dataclass
@@ -40,9 +41,9 @@ class Outcome:
 def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) -> EpochFunction:
     """One call = one epoch: SGD over the training windows in ``order``, then the val loss.
 
-    Returns the batch-size-weighted mean training loss (what ``fit`` logs as ``loss``) and
-    the validation loss, both the loss the model was compiled with (MSE for the series,
-    cross-entropy for a classifier), as ``fit`` computes it. Full batches run in a
+    Returns the logs ``fit`` would: the batch-size-weighted mean training ``loss`` and the
+    ``val_loss``, both the loss the model was compiled with (MSE for the series, cross-entropy
+    for the text task), and for a classifier ``accuracy`` and ``val_accuracy``. Full batches run in a
     ``tf.range`` loop so the graph is traced once, the short last batch (162 = 16 × 10 + 2)
     separately.
     """
@@ -55,30 +56,43 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
     # Once eagerly, so Keras builds its compiled-loss object outside the traced function.
     model.compute_loss(y=y_val[:1], y_pred=model(x_val[:1], training=False), training=False)
 
-    def compiled_loss(inputs: tf.Tensor, targets: tf.Tensor, training: bool) -> tf.Tensor:
-        return model.compute_loss(y=targets, y_pred=model(inputs, training=training), training=training)
+    classifier = bool(dataset.vocab)
 
-    def sgd_step(indices: tf.Tensor) -> tf.Tensor:
+    def hits(targets: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
+        """How many of the predicted characters are right (0 for a regression)."""
+        if not classifier:
+            return tf.constant(0.0)
+        right = tf.equal(tf.argmax(predicted, axis=-1, output_type=tf.int32), tf.cast(targets, tf.int32))
+        return tf.reduce_sum(tf.cast(right, tf.float32))
+
+    def sgd_step(indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         inputs, targets = tf.gather(x_train, indices), tf.gather(y_train, indices)
         with tf.GradientTape() as tape:
-            loss = compiled_loss(inputs, targets, True)
+            predicted = model(inputs, training=True)
+            loss = model.compute_loss(y=targets, y_pred=predicted, training=True)
         model.optimizer.apply(tape.gradient(loss, variables), variables)
-        return loss
+        return loss, hits(targets, predicted)
 
     @tf.function(jit_compile=config.xla)
-    def epoch(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def epoch(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         batches = tf.reshape(order[: n_full * batch], (n_full, batch))
-        total = tf.constant(0.0)
+        total, right = tf.constant(0.0), tf.constant(0.0)
         for b in tf.range(n_full):
-            total += sgd_step(batches[b]) * float(batch)
+            loss, hit = sgd_step(batches[b])
+            total, right = total + loss * float(batch), right + hit
         if remainder:
-            total += sgd_step(order[n_full * batch :]) * float(remainder)
-        val_loss = compiled_loss(x_val, y_val, False)
-        return total / n_train, val_loss
+            loss, hit = sgd_step(order[n_full * batch :])
+            total, right = total + loss * float(remainder), right + hit
+        predicted = model(x_val, training=False)
+        val_loss = model.compute_loss(y=y_val, y_pred=predicted, training=False)
+        return total / n_train, val_loss, right / n_train, hits(y_val, predicted) / float(len(dataset.val[1]))
 
-    def run(order: np.ndarray) -> tuple[float, float]:
-        loss, val_loss = epoch(tf.constant(order, dtype=tf.int32))
-        return float(loss), float(val_loss)
+    def run(order: np.ndarray) -> dict[str, float]:
+        loss, val_loss, accuracy, val_accuracy = epoch(tf.constant(order, dtype=tf.int32))
+        logs = {"loss": float(loss), "val_loss": float(val_loss)}
+        if classifier:
+            logs |= {"accuracy": float(accuracy), "val_accuracy": float(val_accuracy)}
+        return logs
 
     return run
 
@@ -106,8 +120,7 @@ def train_fast(
             break
         callback_list.on_epoch_begin(epoch)
         order = rng.permutation(dataset.n_train) if config.shuffle else np.arange(dataset.n_train)
-        loss, val_loss = epoch_function(order)
-        callback_list.on_epoch_end(epoch, {"loss": loss, "val_loss": val_loss})
+        callback_list.on_epoch_end(epoch, epoch_function(order))
         if model.stop_training:
             break
     callback_list.on_train_end()

@@ -120,13 +120,13 @@ class FakeEngine:
         for model in running:
             sink(ModelFinished(model, Status.FINISHED, config.epochs))
         sink(Phase(Stage.FORECASTING))
-        forecasts = {}
+        forecasts: dict[str, ForecastReport] = {}
         for model in config.models:
             done = len(tracks[model].epochs)
             if status[model] != Status.DIVERGED and done:
-                forecasts[model] = forecast(config, model, done)
-                sink(ForecastReport(model, done, forecasts[model], final=True))
-        folder.write_forecasts(forecasts)
+                forecasts[model] = ForecastReport(model, done, forecast(config, model, done), final=True)
+                sink(forecasts[model])
+        folder.write_forecasts({m: report.forecast for m, report in forecasts.items()})
         metrics = {
             m: model_metrics(
                 tracks[m], PARAMS[m], status[m], len(tracks[m].epochs), len(tracks[m].epochs) * 0.01, forecasts.get(m)

@@ -96,8 +96,8 @@ class LossHistory(LossTrack):
     seconds: list[float] = field(default_factory=list)
 
     def add(self, report: EpochReport) -> None:
-        """Record one epoch report (losses and best val via :class:`LossTrack`)."""
-        self.add_losses(report.epoch, report.loss, report.val_loss)
+        """Record one epoch report (losses, accuracies and best val via :class:`LossTrack`)."""
+        self.add_report(report)
         self.seconds.append(report.seconds)
         self.latest = report
 

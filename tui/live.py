@@ -16,7 +16,7 @@ from textual.widgets import TabbedContent
 
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import ForecastReport, Stage
+from engine.events import ForecastReport, SampleReport, Stage
 from engine.tasks import TASK_INFO
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
@@ -47,6 +47,7 @@ class LiveView(App[int]):
         """Whether the current run is still going (drives the Start/Stop key)."""
         self.histories: dict[str, LossHistory] = {}
         self.forecasts: dict[str, ForecastReport] = {}
+        self.samples: dict[str, SampleReport] = {}
         self.baseline = math.nan
         """Validation loss of the task's trivial answer, drawn on the loss charts once the engine says it."""
         self.dirty: set[str] = set()
@@ -54,15 +55,17 @@ class LiveView(App[int]):
 
     async def show_new_run(self, config: Config, run_dir: Path) -> None:
         """Empty every tab for a new run of ``config``; the truth is drawn at once (numpy, no TensorFlow)."""
-        self.histories, self.forecasts = {model: LossHistory() for model in config.models}, {}
+        self.histories, self.forecasts, self.samples = {model: LossHistory() for model in config.models}, {}, {}
         self.baseline = math.nan
         self.device, self.state = "", "starting"
         await self.query_one(TrainingPane).reset(config.models, config.epochs)
-        self.query_one(MetricsPane).reset(config.models, run_dir)
+        self.query_one(MetricsPane).reset(config.models, run_dir, config.task)
         data = make_dataset(config)
         truth = Curve("truth" if data.per_step else "target", data.x, data.y, TRUTH_COLOR)
         preview = TASK_INFO[config.task].preview
-        self.query_one(ForecastPane).reset(truth, config.forecast_every, preview, x_label(config))
+        self.query_one(ForecastPane).reset(truth, config.forecast_every, preview, x_label(config), bool(data.vocab))
+        label = "Samples" if data.vocab else "Forecast"
+        self.query_one(TabbedContent).get_tab("forecast").label = f"2 {label}"
         self.dirty |= {"training", "forecast"}
 
     def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
@@ -96,6 +99,12 @@ class LiveView(App[int]):
             self.query_one(MetricsPane).show_rmse(message.report)
             self.dirty.add("forecast")
 
+    def on_sample_done(self, message: msg.SampleDone) -> None:
+        if self._current(message):
+            self.samples[message.report.model] = message.report
+            self.query_one(MetricsPane).show_grammatical(message.report)
+            self.dirty.add("forecast")
+
     def on_model_done(self, message: msg.ModelDone) -> None:
         if self._current(message):
             self._show_progress()  # the last epochs first, so they don't overwrite what follows
@@ -126,10 +135,12 @@ class LiveView(App[int]):
             return
         self.dirty.discard(tab)
         if tab == "training":
-            pane = self.query_one(TrainingPane)
-            pane.draw(self.histories, log=self.log_scale, smooth=self.smoothing, baseline=self.baseline)
+            training = self.query_one(TrainingPane)
+            training.draw(self.histories, log=self.log_scale, smooth=self.smoothing, baseline=self.baseline)
         elif tab == "forecast":
-            self.query_one(ForecastPane).draw([self.forecasts[m] for m in self.config.models if m in self.forecasts])
+            preview, models = self.query_one(ForecastPane), self.config.models
+            preview.draw([self.forecasts[m] for m in models if m in self.forecasts])
+            preview.show_samples([self.samples[m] for m in models if m in self.samples])
 
     def _redraw_now(self) -> None:
         """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine.events import EpochReport, Event, ForecastReport, ModelFinished, Phase, RunFinished, RunStarted
+from engine.events import (
+    EpochReport,
+    Event,
+    ForecastReport,
+    ModelFinished,
+    Phase,
+    RunFinished,
+    RunStarted,
+    SampleReport,
+)
 
 
 @dataclass
@@ -69,6 +78,13 @@ class ForecastDone(EngineMessage):
 
 
 @dataclass
+class SampleDone(EngineMessage):
+    """Text a model generated (the text task's preview, or its final sample)."""
+
+    report: SampleReport
+
+
+@dataclass
 class ModelDone(EngineMessage):
     """One model stopped training (finished, stopped, diverged or interrupted)."""
 
@@ -88,6 +104,8 @@ def to_message(run_id: int, event: Event) -> EngineMessage:
         return EpochsDone(run_id, (event,))
     if isinstance(event, ForecastReport):
         return ForecastDone(run_id, event)
+    if isinstance(event, SampleReport):
+        return SampleDone(run_id, event)
     if isinstance(event, Phase):
         return PhaseChanged(run_id, event)
     if isinstance(event, RunStarted):

@@ -16,14 +16,15 @@ from textual.geometry import Size
 from textual.widgets import DataTable, Label, Static
 
 from engine.config import Config
-from engine.events import ForecastReport, ModelFinished, number, status_text
-from engine.metrics import LOSS_FORMAT, METRIC_HEADINGS, RMSE_FORMAT, metric_cells
+from engine.events import ForecastReport, ModelFinished, SampleReport, number, status_text
+from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, headings_for, metric_cells, perplexity
 from tui.charts import (
     MODEL_COLORS,
     Curve,
     ForecastChart,
     LossHistory,
 )
+from tui.samples import SamplesView
 
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
@@ -38,6 +39,9 @@ COLUMN_WIDTHS: dict[str, int | None] = {
     "rmse": 8,
     "seconds": 7,
     "rate": 8,
+    "acc": 8,
+    "ppl": 10,
+    "gram": 11,
 }
 """Width of each column of :data:`engine.metrics.METRIC_HEADINGS` (status second, so an 80-column terminal
 shows it). Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
@@ -55,17 +59,30 @@ class ForecastPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(self.waiting, id="forecast-status")
         yield ForecastChart("closed-loop forecast", id="forecast-chart")
+        yield SamplesView(id="samples")
 
-    def reset(self, truth: Curve, every: int, title: str, x_label: str) -> None:
+    def reset(self, truth: Curve, every: int, title: str, x_label: str, text: bool = False) -> None:
         """A new run: only the truth (known before TensorFlow loads) until previews arrive.
 
-        ``title`` says what the task's preview is; ``x_label`` what its x axis counts.
+        ``title`` says what the task's preview is; ``x_label`` what its x axis counts; ``text``
+        swaps the chart for the generated text of each model.
         """
         self.truth, self.title = truth, title
-        self.query_one(ForecastChart).x_label = x_label
+        chart = self.query_one(ForecastChart)
+        chart.x_label, chart.display = x_label, not text
+        samples = self.query_one(SamplesView)
+        samples.display = text
+        samples.show([])
         previews = f"a preview every {every} epochs, " if every else ""
-        self.waiting = f"no forecast yet: {previews}the final one after training"
+        self.waiting = f"nothing yet: {previews}the final one after training"
         self.draw([])
+
+    def show_samples(self, reports: list[SampleReport]) -> None:
+        """The latest text of each model (the text task)."""
+        if reports:
+            self.query_one(SamplesView).show(reports)
+            lines = [f"{r.model}: {'final' if r.final else 'preview'} after epoch {r.epoch}" for r in reports]
+            self.query_one("#forecast-status", Label).update(" · ".join(lines) + " · the prompt is dim")
 
     def draw(self, reports: Iterable[ForecastReport]) -> None:
         """Draw the latest forecast of each model; the status line says after which epoch."""
@@ -120,19 +137,20 @@ class MetricsPane(Vertical):
     def table(self) -> DataTable:
         return self.query_one(DataTable)
 
-    def reset(self, models: Iterable[str], run_dir: Path) -> None:
-        """Empty rows, one per model, for a new run."""
+    def reset(self, models: Iterable[str], run_dir: Path, task: str = "damped") -> None:
+        """Empty rows, one per model, for a new run; the columns are the task's (see ``headings_for``)."""
+        self.headings = headings_for(task)
         self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
         self.done: set[str] = set()
         """Models that stopped training: live updates leave their rows alone."""
         table = self.table
         table.clear(columns=True)
-        for key, heading in METRIC_HEADINGS.items():
+        for key, heading in self.headings.items():
             # Two-line headings keep the columns narrow: "final\nval loss".
             table.add_column(_two_lines(heading), key=key, width=COLUMN_WIDTHS[key])
         for model in models:
             cells = {"model": model, "status": "waiting"}
-            table.add_row(*(cells.get(key, "—") for key in METRIC_HEADINGS), key=model)
+            table.add_row(*(cells.get(key, "—") for key in self.headings), key=model)
 
     def set_params(self, params: dict[str, int]) -> None:
         for model, count in params.items():
@@ -152,6 +170,8 @@ class MetricsPane(Vertical):
                 "best": h.best_text,
                 "seconds": f"{report.seconds:.1f}",
                 "rate": number(h.recent_rate(), "{:.1f}"),
+                "acc": number(report.val_accuracy, "{:.3f}"),
+                "ppl": number(perplexity(report.val_loss), "{:.2f}"),
             }
             self._set_cells(model, cells, update_width=False)  # several times a second: no re-measuring of columns
 
@@ -159,6 +179,10 @@ class MetricsPane(Vertical):
         """A model ended (the other may train on): say how, e.g. "diverged at epoch 3"."""
         self.done.add(finished.model)
         self._set(finished.model, status=status_text(finished.status, finished.epoch))
+
+    def show_grammatical(self, report: SampleReport) -> None:
+        """The grammatical fraction of a model's latest text (the built-in corpus)."""
+        self._set(report.model, gram=number(report.grammatical, "{:.0%}"))
 
     def show_rmse(self, report: ForecastReport) -> None:
         """The RMSE of a model's latest forecast (previews during training)."""
@@ -179,7 +203,8 @@ class MetricsPane(Vertical):
         if model not in table.rows:
             return
         for key, value in cells.items():
-            table.update_cell(model, key, value, update_width=update_width)
+            if key in self.headings:  # a task's table has only its own columns
+                table.update_cell(model, key, value, update_width=update_width)
 
 
 def _two_lines(heading: str) -> str:

@@ -107,7 +107,8 @@ class TrainingPane(Vertical):
             panel.show_compiling()
 
     def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool, baseline: float = math.nan) -> None:
-        """Each model's train and val loss on its own chart, every val loss on the shared one.
+        """Each model's train and val loss on its own chart, every val loss (a classifier's val accuracy)
+        on the shared one.
 
         ``baseline``, the val loss of the task's trivial answer, is a flat line on every chart.
         """
@@ -122,5 +123,14 @@ class TrainingPane(Vertical):
         for model, h in histories.items():
             curves = [Curve("loss", h.epochs, h.loss, LOSS_COLOR), Curve("val", h.epochs, h.val_loss, VAL_COLOR)]
             self.panel(model).chart.draw([*curves, *flat] if h.epochs else [], log=log, smooth=smooth)
+        chart = self.query_one("#combined", CurveChart)
+        if any(h.val_accuracy for h in histories.values()):  # a classifier: how often the next character is right
+            chart.chart_title = "val accuracy, all models"
+            accuracy = [
+                Curve(m, h.epochs[: len(h.val_accuracy)], h.val_accuracy, MODEL_COLORS[m]) for m, h in histories.items()
+            ]
+            chart.draw(accuracy, log=False, smooth=smooth)
+            return
+        chart.chart_title = "val loss, all models"
         combined = [Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m]) for m, h in histories.items()]
-        self.query_one("#combined", CurveChart).draw([*combined, *flat] if last else [], log=log, smooth=smooth)
+        chart.draw([*combined, *flat] if last else [], log=log, smooth=smooth)
