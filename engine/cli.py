@@ -16,6 +16,9 @@ from engine.tasks import for_task
 RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--headless", "off", "run without the TUI: log lines, then a metrics table"),
     ("--out DIR", "runs/<timestamp>/", "run folder to create: a new or empty folder (refuses one that holds a run)"),
+    ("--open DIR", "", "show a saved run (or `rnnlstm-tui DIR`); one still being written is followed live"),
+    ("--runs [DIR]", "runs/", "browse the run folders under DIR: sort, filter, overlay, diff, open"),
+    ("--compare DIR DIR…", "", "print what differs between runs and their metrics, as Markdown"),
 )
 """(option, default, help) of the options that are about the run, not the experiment."""
 
@@ -31,6 +34,12 @@ class Invocation:
     config: Config
     out: Path | None
     headless: bool
+    open: Path | None = None
+    """A saved run to show instead of training."""
+    runs: Path | None = None
+    """A folder of runs to browse."""
+    compare: tuple[Path, ...] = ()
+    """Runs to compare on the command line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,12 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
             parser.add_argument(
                 spec.flag, dest=spec.name, metavar=spec.metavar, help=f"{spec.help} (default {default})"
             )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        type=Path,
-        help=f"{RUN_OPTIONS[1][2]} (default {RUN_OPTIONS[1][1]})",
-    )
+    parser.add_argument("--out", metavar="DIR", type=Path, help=f"{RUN_OPTIONS[1][2]} (default {RUN_OPTIONS[1][1]})")
+    parser.add_argument("--open", metavar="DIR", type=Path, help=RUN_OPTIONS[2][2])
+    parser.add_argument("--runs", metavar="DIR", type=Path, nargs="?", const=Path("runs"), help=RUN_OPTIONS[3][2])
+    parser.add_argument("--compare", metavar="DIR", type=Path, nargs="+", help=RUN_OPTIONS[4][2])
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, nargs="?", help="a saved run to show (like --open)")
     return parser
 
 
@@ -104,7 +112,14 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
             check_out_dir(args.out)
         except RunFolderError as error:
             raise UsageError(str(error)) from None
-    return Invocation(config=config, out=args.out, headless=args.headless)
+    opened, compare = args.open or args.run_dir, tuple(args.compare or ())
+    if opened is not None or compare:
+        for folder in (*([opened] if opened is not None else []), *compare):
+            if not (folder / "config.json").is_file() and not (folder / "metrics.json").is_file():
+                raise UsageError(f"{folder}: not a run folder (no config.json or metrics.json); allowed: a run folder")
+    if args.runs is not None and not args.runs.is_dir():
+        raise UsageError(f"--runs {args.runs}: not a folder; allowed: a folder of run folders, such as runs")
+    return Invocation(config, args.out, args.headless, opened, args.runs, compare)
 
 
 def message_for(error: ConfigError, typed: str | None = None) -> str:

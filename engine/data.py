@@ -185,6 +185,35 @@ def text_windows(config: Config) -> Dataset:
     )
 
 
+def describe(dataset: Dataset) -> dict[str, object]:
+    """What was learned from, for ``config.json`` and the screen: the text's size and stride, the CSV's scale."""
+    if dataset.vocab:
+        windows = len(dataset.targets)
+        return {
+            "source": dataset.source,
+            "distinct_characters": len(dataset.vocab),
+            "stride": dataset.stride,
+            "windows": windows,
+        }
+    if dataset.column:
+        return {"column": dataset.column, "values": len(dataset.y), "mean": dataset.mean, "std": dataset.std}
+    return {}
+
+
+def describe_text(about: dict[str, object]) -> str:
+    """:func:`describe`'s figures in a line ("" for the formula tasks)."""
+    if "stride" in about:
+        every = "every window" if about["stride"] == 1 else f"every {about['stride']}th window"
+        return (
+            f"{about['source']}: {about['distinct_characters']} distinct characters, "
+            f"{every}: {about['windows']:,} windows"
+        )
+    if "column" in about:
+        scale = f"standardised by mean {about['mean']:.4g}, sd {about['std']:.4g}"
+        return f"column {about['column']!r}: {about['values']:,} values, {scale}"
+    return ""
+
+
 def baseline_loss(dataset: Dataset) -> float:
     """The validation loss of the trivial answer: repeat the last value (series), predict the training
     mean (adding), or each character with its frequency in the training text (cross-entropy)."""

@@ -33,6 +33,7 @@ class Stage(StrEnum):
     """What the engine is busy with; the value is how status lines say it."""
 
     LOADING = "loading TensorFlow"
+    READING = "reading the run folder"
     TRAINING = "training"
     FORECASTING = "forecasting"
 
@@ -56,6 +57,8 @@ class RunStarted:
     """Validation loss of the task's trivial answer (repeat the last value, predict the mean)."""
     solved_below: float | None = None
     """Val loss at or below which a model has solved the task; ``None`` where the task has no such mark."""
+    data: str = ""
+    """What the data is, in a line, where the settings do not say it all (a text's stride, a CSV's scale)."""
 
 
 @dataclass(frozen=True)

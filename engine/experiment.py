@@ -59,15 +59,15 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
 
 def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
     from engine.callbacks import PreviewCallback, StreamingCallback
-    from engine.data import baseline_loss, make_dataset
+    from engine.data import baseline_loss, describe, describe_text, make_dataset
     from engine.forecast import make_preview
     from engine.models import build_for, summary_text
     from engine.trainer import train_all
 
     dataset = make_dataset(config)
-    if dataset.column:  # the model learns standardised values: keep the scale with the settings
-        scale = {"column": dataset.column, "values": len(dataset.y), "mean": dataset.mean, "std": dataset.std}
-        folder.write_json("config.json", {**config.to_dict(), "data": scale})
+    about = describe(dataset)
+    if about:  # a CSV's scale, a text's size and stride: kept with the settings
+        folder.write_json("config.json", {**config.to_dict(), "data": about})
     unroll = config.trainer == "fast" and dataset.inputs.shape[1] <= 50
     # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
     # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
@@ -77,7 +77,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
     baseline = baseline_loss(dataset)
     solved_below = solved_threshold(config, baseline)
-    sink(RunStarted(folder.path, device, summaries, params, baseline, solved_below))
+    sink(RunStarted(folder.path, device, summaries, params, baseline, solved_below, describe_text(about)))
     sink(Phase(Stage.TRAINING))
 
     previews = {kind: make_preview(kind, model, dataset, config) for kind, model in models.items()}

@@ -54,6 +54,8 @@ class ProgressPrinter:
             elif isinstance(event, RunStarted):
                 self._line(f"device {event.device}; run folder {event.run_dir}")
                 self._line("params " + ", ".join(f"{k} {v:,}" for k, v in event.params.items()))
+                if event.data:
+                    self._line(f"data {event.data}")
                 self._line(baseline_text(self.task, event.baseline, event.solved_below))
             elif isinstance(event, ModelFinished):
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")

@@ -138,7 +138,8 @@ def windows(corpus: Corpus, n_rnn: int, max_windows: int) -> tuple[np.ndarray, n
     ``time_chars[i] = text[i : i + n_rnn]`` and ``next_chars[i] = text[i + n_rnn]`` for every i,
     or every ``stride``-th i when that would be more than ``max_windows`` (returned as the third value).
     """
-    codes = np.fromiter((corpus.char_indices[c] for c in corpus.text), dtype=np.int32, count=len(corpus.text))
+    index_of = corpus.char_indices  # built once: the property makes a new dict each time
+    codes = np.fromiter((index_of[c] for c in corpus.text), dtype=np.int32, count=len(corpus.text))
     total = len(codes) - n_rnn
     stride = max(1, -(-total // max_windows))
     starts = np.arange(0, total, stride)

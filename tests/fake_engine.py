@@ -27,6 +27,7 @@ from engine.events import (
     Phase,
     RunFinished,
     RunStarted,
+    SampleReport,
     Stage,
     Status,
 )
@@ -76,7 +77,7 @@ class FakeEngine:
         sink(Phase(Stage.LOADING))
         if self.gate is not None:
             self.gate.wait(WAIT_SECONDS)
-        folder = RunFolder(run_dir)
+        folder = RunFolder(run_dir, classifier=config.task == "text")
         try:
             return self._run(config, folder, sink, stop)
         finally:
@@ -107,8 +108,9 @@ class FakeEngine:
                 loss, val = loss_at(model, epoch)
                 if self.diverge.get(model) == epoch:
                     loss = val = float("nan")
-                report = EpochReport(model, epoch, config.epochs, loss, val, epoch * 0.01)
-                tracks[model].add_losses(epoch, loss, val)
+                accuracy = (1 - loss, 1 - val) if config.task == "text" else (float("nan"),) * 2
+                report = EpochReport(model, epoch, config.epochs, loss, val, epoch * 0.01, *accuracy)
+                tracks[model].add_report(report)
                 folder.append_epoch(report)
                 sink(report)
                 if self.diverge.get(model) == epoch:
@@ -116,20 +118,23 @@ class FakeEngine:
                     running.remove(model)
                     sink(ModelFinished(model, Status.DIVERGED, epoch))
                 elif config.forecast_every and epoch % config.forecast_every == 0:
-                    sink(ForecastReport(model, epoch, forecast(config, model, epoch)))
+                    sink(preview(config, model, epoch, final=False))
         for model in running:
             sink(ModelFinished(model, Status.FINISHED, config.epochs))
         sink(Phase(Stage.FORECASTING))
-        forecasts: dict[str, ForecastReport] = {}
+        finals: dict[str, ForecastReport | SampleReport] = {}
         for model in config.models:
             done = len(tracks[model].epochs)
             if status[model] != Status.DIVERGED and done:
-                forecasts[model] = ForecastReport(model, done, forecast(config, model, done), final=True)
-                sink(forecasts[model])
-        folder.write_forecasts({m: report.forecast for m, report in forecasts.items()})
+                final = preview(config, model, done, final=True)
+                if isinstance(final, SampleReport):
+                    folder.append_sample(final)
+                finals[model] = final
+                sink(final)
+        folder.write_forecasts({m: r.forecast for m, r in finals.items() if isinstance(r, ForecastReport)})
         metrics = {
             m: model_metrics(
-                tracks[m], PARAMS[m], status[m], len(tracks[m].epochs), len(tracks[m].epochs) * 0.01, forecasts.get(m)
+                tracks[m], PARAMS[m], status[m], len(tracks[m].epochs), len(tracks[m].epochs) * 0.01, finals.get(m)
             )
             for m in config.models
         }
@@ -139,6 +144,15 @@ class FakeEngine:
         finished = RunFinished(folder.path, overall, metrics)
         sink(finished)
         return finished
+
+
+def preview(config: Config, model: str, epoch: int, *, final: bool) -> ForecastReport | SampleReport:
+    """The task's scripted preview: a forecast, or (text) a sample that is grammatical from epoch 3 on."""
+    if config.task == "text":
+        strings = ["BTBTXSETE", "BPBPVVEPE"] if epoch >= 3 else ["BTBTXSEPE", "BPBPVVEPE"]
+        text = "\n" + "\n".join(strings * 3) + "\nBT"
+        return SampleReport(model, epoch, "EPE\nBTBPVVETE", text, 1.0 if epoch >= 3 else 0.5, final)
+    return ForecastReport(model, epoch, forecast(config, model, epoch), final)
 
 
 def forecast(config: Config, model: str, epoch: int) -> Forecast:

@@ -331,3 +331,31 @@ async def test_choosing_another_task_in_the_form_shows_its_fields(tmp_path: Path
         await pilot.press("ctrl+s")
         await settle(pilot, done)
         assert engine.configs == [for_task("adding", length=30, epochs=3, models=SMALL.models)]
+
+
+async def test_the_text_task_shows_samples_accuracy_and_grammar(tmp_path: Path) -> None:
+    config = for_task("text", epochs=4, forecast_every=2)
+    app = fake_app(config, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=(120, 36), message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        tabs = app.query_one(TabbedContent)
+        assert str(tabs.get_tab("forecast").label) == "2 Samples"
+        combined = app.query_one(TrainingPane).query_one("#combined", CurveChart)
+        assert combined.chart_title == "val accuracy, all models" and [c.label for c in combined.curves] == [
+            "rnn",
+            "lstm",
+        ]
+        assert list(combined.curves[0].y) == pytest.approx([1 - loss_at("rnn", e)[1] for e in range(1, 5)])
+        await pilot.press("2")
+        box = app.query_one("#sample-lstm")
+        assert box.display and not app.query_one(ForecastChart).display
+        assert "BTBTXSETE" in str(box.render()) and box.border_subtitle == "grammatical: 100% of complete strings"
+        assert box.border_title == "lstm · final after epoch 4" and not app.query_one("#sample-gru").display
+        table = app.query_one(DataTable)
+        assert (
+            table.get_cell("lstm", "gram") == "100%"
+            and table.get_cell("lstm", "acc") == f"{1 - loss_at('lstm', 4)[1]:.3f}"
+        )
+        samples = (app.current.run_dir / "samples.txt").read_text(encoding="utf-8")  # type: ignore[union-attr]
+        assert samples.count("=== lstm, epoch 4 (final) ===") == 1

@@ -23,20 +23,26 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.artifacts import RunFolderError
 from engine.cli import Invocation
-from engine.config import Config
+from engine.config import SETTING, Config, ConfigError
 from engine.events import RunFinished, Status
 from engine.experiment import Experiment, run_experiment
+from engine.replay import config_of, replay_run
+from engine.runs import read_run
+from engine.settings import phrase
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.live import LiveView
 from tui.panes import ForecastPane, MetricsPane, SizeNotice, SummariesPane
 from tui.runner import Run, RunFolders
+from tui.runs_screen import RunsScreen
 from tui.settings import SettingsScreen
 from tui.training import TrainingPane
 
 TABS = dict(zip(TAB_IDS, (TrainingPane, ForecastPane, SummariesPane, MetricsPane), strict=True))
 """Tab pane ids and their contents, in the order of the keys 1–4."""
-RUN_ACTIONS = frozenset({"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export"})
+RUN_ACTIONS = frozenset(
+    {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs"}
+)
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
 
@@ -73,6 +79,11 @@ class RnnLstmApp(LiveView):
         self.experiment = experiment
         self.folders = RunFolders(run_root, None if isinstance(source, Config) else source.out)
         self.autostart = autostart
+        self.opening = None if isinstance(source, Config) else source.open
+        """A saved run to show first, instead of training (``--open``)."""
+        self.browsing = None if isinstance(source, Config) else source.runs
+        """A folder of runs to browse first (``--runs``)."""
+        self.run_root = run_root
         self.runs: list[Run] = []
         self.worker: Worker[RunFinished | None] | None = None
         """The thread worker supervising the current run."""
@@ -90,7 +101,11 @@ class RnnLstmApp(LiveView):
         self.set_interval(self.PROGRESS_SECONDS, self._show_progress)
         self.set_interval(self.REDRAW_SECONDS, self._redraw)
         self._fit_screen(self.size)
-        if self.autostart:
+        if self.opening is not None:
+            self.call_after_refresh(self.show_saved, self.opening)
+        elif self.browsing is not None:
+            self.call_after_refresh(self.action_runs, self.browsing)
+        elif self.autostart:
             # After the first frame: importing TensorFlow on another thread still competes for the GIL.
             self.call_after_refresh(self.action_restart)
 
@@ -99,6 +114,11 @@ class RnnLstmApp(LiveView):
         if self.current is not None:
             self.current.stop.request()
         config = self.config
+        try:
+            config.validate()  # a saved run's settings may name a data file that is gone
+        except ConfigError as error:
+            self.notify(phrase(error, SETTING[error.field_name].label), title="cannot start", severity="error")
+            return
         try:
             run_dir = self.folders.next()
         except (OSError, RunFolderError) as error:  # e.g. a read-only working folder
@@ -139,7 +159,7 @@ class RnnLstmApp(LiveView):
         yield from binding_commands(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in RUN_ACTIONS and isinstance(self.screen, SettingsScreen):
+        if action in RUN_ACTIONS and isinstance(self.screen, (SettingsScreen, RunsScreen)):
             return False
         return {"start": not self.active, "stop": self.active, "export": self.current is not None}.get(action, True)
 
@@ -148,6 +168,26 @@ class RnnLstmApp(LiveView):
         if self.current is not None and self.active:
             self.current.stop.request()
             self.state = "stopping"
+
+    def action_runs(self, root: Path | None = None) -> None:
+        """Browse the saved runs; the one chosen there (enter) is shown."""
+        self.push_screen(RunsScreen(root or self.browsing or self.run_root), self._open_chosen)
+
+    async def _open_chosen(self, folder: Path | None) -> None:
+        if folder is not None:
+            await self.show_saved(folder)
+
+    async def show_saved(self, folder: Path) -> None:
+        """Show the saved run in ``folder`` in the same tabs (no TensorFlow); follow it if still being written."""
+        if self.current is not None:
+            self.current.stop.request()
+        config = config_of(read_run(folder))
+        self.config = config
+        run = Run(len(self.runs) + 1, config, folder, self.post_message, replay_run, owns_folder=False)
+        self.current, self.active = run, False
+        self.runs.append(run)
+        await self.show_new_run(config, folder)
+        self.worker = self._train(run)
 
     def action_settings(self) -> None:
         """Edit the settings; applying valid ones restarts training with them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from engine.cli import UsageError, fail, parse_invocation
 
@@ -13,6 +14,13 @@ def main(argv: list[str] | None = None) -> int:
         invocation = parse_invocation(argv)
     except UsageError as error:
         fail(str(error))
+    if invocation.compare or (invocation.headless and (invocation.open or invocation.runs)):
+        from engine.runs import compare_report, list_runs, read_run
+
+        named = [*invocation.compare, *([invocation.open] if invocation.open else [])]
+        runs = [read_run(path) for path in named] if named else list_runs(invocation.runs or Path("runs"))
+        print(compare_report(runs))
+        return 0
     if invocation.headless:
         from engine.headless import run_headless
 

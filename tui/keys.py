@@ -23,6 +23,7 @@ BINDINGS: list[Binding] = [
     Binding("c", "settings", "Settings", tooltip="Edit the settings; applying restarts training", id="settings"),
     Binding("l", "toggle_log", "Log", tooltip="Log scale on the loss charts, on or off", id="log_scale"),
     Binding("m", "toggle_smooth", "Smooth", tooltip="EMA smoothing of the loss curves, on or off", id="smoothing"),
+    Binding("o", "runs", "Runs", tooltip="Browse the saved runs: overlay, diff, open one", id="runs"),
     Binding("e", "export", "Export", tooltip="Save an SVG screenshot of every tab into the run folder", id="export"),
     Binding("q", "quit", "Quit", tooltip="Stop training and quit", id="quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),

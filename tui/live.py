@@ -83,7 +83,7 @@ class LiveView(App[int]):
             self.baseline = message.started.baseline
             for history in self.histories.values():
                 history.solved_below = message.started.solved_below
-            self.query_one(MetricsPane).set_params(message.started.params)
+            self.query_one(MetricsPane).set_params(message.started.params, message.started.data)
             await self.query_one(SummariesPane).show(message.started.summaries)
 
     def on_epochs_done(self, message: msg.EpochsDone) -> None:

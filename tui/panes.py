@@ -152,7 +152,11 @@ class MetricsPane(Vertical):
             cells = {"model": model, "status": "waiting"}
             table.add_row(*(cells.get(key, "—") for key in self.headings), key=model)
 
-    def set_params(self, params: dict[str, int]) -> None:
+    def set_params(self, params: dict[str, int], data: str = "") -> None:
+        """The models' sizes once built, and what the data is (if the settings do not say it all)."""
+        if data:
+            label = self.query_one("#run-folder", Label)
+            label.update(f"{label.render()} · {data}")
         for model, count in params.items():
             self._set(model, params=f"{count:,}")
 

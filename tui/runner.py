@@ -46,9 +46,13 @@ class Run:
         run_dir: Path,
         post: Callable[[Message], object],
         experiment: Experiment,
+        *,
+        owns_folder: bool = True,
     ) -> None:
         self.run_id = run_id
         self.experiment = experiment
+        self.owns_folder = owns_folder
+        """False for a saved run being shown: its folder is someone else's to write (or already complete)."""
         self.config = config
         self.run_dir = run_dir
         self.stop = StopSignal()

@@ -95,7 +95,7 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
         with contextlib.suppress(OSError):  # flushing to a terminal that was closed (SIGHUP)
             terminal.close()
     run_dir = app.current.run_dir if app.current is not None else None
-    kept = _keep_log(log, run_dir)
+    kept = _keep_log(log, run_dir if app.current is not None and app.current.owns_folder else None)
     with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
         if run_dir is not None:
             print(f"run folder: {run_dir}", flush=True)
@@ -103,7 +103,7 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
             print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
     code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
     for run in app.runs:
-        if run.alive:  # still importing TensorFlow or compiling past the quit grace: say so
+        if run.alive and run.owns_folder:  # still importing TensorFlow or compiling past the quit grace: say so
             mark_interrupted(run.run_dir)
     if "tensorflow" in sys.modules:
         # Everything is written (or, past the quit grace, given up on): skip the interpreter's
