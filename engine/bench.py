@@ -90,6 +90,14 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
         data["scaling_fit"] = measure(suite.measure_scaling, "fit", configs)
         data["scaling_fast"] = measure(suite.measure_scaling, "fast", configs)
         lines += ["", *scaling_table(data["scaling_fit"], data["scaling_fast"])]
+    if "listing" in sections:
+        data["listing"] = suite.measure_listing(100 if quick else 1000)
+        listing = data["listing"]
+        lines += [
+            "",
+            f"Listing {listing['folders']} run folders (config.json and metrics.json of each): "
+            f"{listing['seconds']:.3f} s, median of {listing['repeats']}",
+        ]
     for section in extra:
         lines += ["", *section(config, data, quick)]
     text = "\n".join(lines)
@@ -128,8 +136,8 @@ def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m engine.bench``: compare (default), or ``--suite`` for the scaling curves too."""
-    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling"))
-    sections = {args.only} if args.only else {"compare", "scaling"} if args.suite else {"compare"}
+    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing"))
+    sections = {args.only} if args.only else {"compare", "scaling", "listing"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0
 

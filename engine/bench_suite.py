@@ -178,3 +178,36 @@ def scaling_configs(epochs_off_axis: int) -> list[dict]:
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def measure_listing(folders: int, repeats: int = 5) -> dict:
+    """Seconds to list ``folders`` run folders with :func:`engine.runs.list_runs` (median of ``repeats``).
+
+    The folders hold a real run's ``config.json`` and ``metrics.json`` (and a history the listing must
+    not read); made in a temporary folder and removed afterwards.
+    """
+    import json
+    import statistics
+
+    from engine.config import DEFAULT
+    from engine.runs import list_runs
+
+    metrics = {
+        "status": "finished",
+        "models": {m: {"params": 1, "epochs_done": 1000, "best_val_loss": 1e-5} for m in DEFAULT.models},
+    }
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        for n in range(folders):
+            folder = root / f"20260101-{n:06d}"
+            folder.mkdir()
+            (folder / "config.json").write_text(json.dumps(DEFAULT.to_dict()))
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+            (folder / "history.csv").write_text("model,epoch,loss,val_loss,seconds\n" + "rnn,1,0.1,0.01,0.1\n" * 2000)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            listed = list_runs(root)
+            times.append(time.perf_counter() - started)
+        assert len(listed) == folders
+    return {"folders": folders, "seconds": statistics.median(times), "repeats": repeats}

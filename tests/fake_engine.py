@@ -88,6 +88,7 @@ class FakeEngine:
         folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
         summaries = {m: SUMMARY.format(name=m, layer=LAYERS[m], params=PARAMS[m]) for m in config.models}
         params = {m: PARAMS[m] for m in config.models}
+        folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
         baseline = baseline_loss(make_dataset(config))
         solved_below = solved_threshold(config, baseline)
         sink(RunStarted(folder.path, self.device, summaries, params, baseline, solved_below))

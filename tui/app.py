@@ -94,7 +94,7 @@ class RnnLstmApp(LiveView):
             for n, (tab, pane) in enumerate(TABS.items(), 1):
                 with TabPane(f"{n} {tab.title()}", id=tab):
                     yield pane()
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
         yield SizeNotice(id="too-small")
 
     def on_mount(self) -> None:

@@ -138,6 +138,30 @@ def tui_table(data: dict) -> list[str]:
     ]
 
 
+def measure_open(run_dir: Path) -> dict:
+    """Opening a saved run: first frame in a pseudo-terminal, and (Pilot) until every curve is drawn."""
+    import asyncio
+
+    from engine.cli import parse_invocation
+    from tui.app import RnnLstmApp
+    from tui.messages import RunDone
+
+    first_frame = measure_first_frame(["--open", str(run_dir)])
+    drawn: list[float] = []
+
+    async def drive() -> float:
+        started = time.perf_counter()
+        app = RnnLstmApp(parse_invocation(["--open", str(run_dir)]), run_dir.parent)
+        hook = lambda message: drawn.append(time.perf_counter()) if isinstance(message, RunDone) else None  # noqa: E731
+        async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.screen.wait_for_refresh()
+        return (drawn[-1] if drawn else time.perf_counter()) - started
+
+    return {"first_frame_s": first_frame, "drawn_s": asyncio.run(drive())}
+
+
 def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
     """Measure the TUI into ``data`` and return its Markdown rows."""
     measure = suite.measurer(quick)
@@ -151,8 +175,8 @@ def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """The TUI section alone, or with ``--suite`` the engine's compare and scaling sections first."""
-    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "tui"))
-    sections = {args.only} if args.only else {"compare", "scaling", "tui"} if args.suite else {"tui"}
+    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "listing", "tui"))
+    sections = {args.only} if args.only else {"compare", "scaling", "listing", "tui"} if args.suite else {"tui"}
     extra = [tui_section] if "tui" in sections else []
     print(bench.run(config, sections - {"tui"}, args.quick, args.results, extra))
     return 0
