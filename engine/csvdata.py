@@ -3,7 +3,8 @@
 A header is optional (a first row whose cell in the column is not a number is a header);
 quoted fields, CRLF line ends, a UTF-8 byte-order mark, blank lines and other columns that are
 not numbers (dates, names) just work. Every way a file can be unusable raises
-:class:`DataFileError` with one line that says what is wrong and what is allowed.
+:class:`~engine.settings.ConfigError` for the setting at fault (``csv``, ``column``, ``text``), with
+what is wrong and what is allowed, so every surface reports it like any other bad setting.
 """
 
 from __future__ import annotations
@@ -18,20 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.settings import ConfigError
+
 MAX_ROWS = 1_000_000
 """More rows than this are refused: the windows alone would not fit a laptop's memory."""
 MAX_BYTES = 200 * 1024 * 1024
-
-
-class DataFileError(ValueError):
-    """A data file that cannot be used; ``field`` is the setting at fault (``csv`` or ``column``)."""
-
-    def __init__(self, field: str, value: str, reason: str, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.reason = reason
-        self.allowed = allowed
-        super().__init__(f"{value}: {reason}; allowed: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -47,24 +39,24 @@ def read_text_file(path_text: str, field: str, kind: str, max_bytes: int = MAX_B
     allowed = f"a readable UTF-8 {kind} file"
     path = Path(path_text).expanduser()
     if not path_text.strip():
-        raise DataFileError(field, path_text, "no file given", allowed)
+        raise ConfigError(field, path_text, allowed, "no file given")
     if not path.exists():
-        raise DataFileError(field, path_text, "no such file", allowed)
+        raise ConfigError(field, path_text, allowed, "no such file")
     if path.is_dir():
-        raise DataFileError(field, path_text, "is a folder", allowed)
+        raise ConfigError(field, path_text, allowed, "is a folder")
     if not os.access(path, os.R_OK):
-        raise DataFileError(field, path_text, "not readable (permission denied)", allowed)
+        raise ConfigError(field, path_text, allowed, "not readable (permission denied)")
     if path.stat().st_size > max_bytes:
-        raise DataFileError(field, path_text, f"larger than {max_bytes // 2**20} MB", allowed)
+        raise ConfigError(field, path_text, allowed, f"larger than {max_bytes // 2**20} MB")
     data = path.read_bytes()
     if (nul := data.find(b"\0")) >= 0:
-        raise DataFileError(field, path_text, f"binary (a NUL byte at offset {nul})", allowed)
+        raise ConfigError(field, path_text, allowed, f"binary (a NUL byte at offset {nul})")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataFileError(field, path_text, f"not UTF-8 (byte offset {error.start})", allowed) from None
+        raise ConfigError(field, path_text, allowed, f"not UTF-8 (byte offset {error.start})") from None
     if not text.strip():
-        raise DataFileError(field, path_text, "empty", allowed)
+        raise ConfigError(field, path_text, allowed, "empty")
     return text
 
 
@@ -81,14 +73,14 @@ def _read_column(path_text: str, column: str, mtime_ns: int, size: int) -> Colum
     text = read_text_file(path_text, "csv", "CSV")
     rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
     if not rows:
-        raise DataFileError("csv", path_text, "no rows", "a CSV file with one numeric column")
+        raise ConfigError("csv", path_text, "a CSV file with one numeric column", "no rows")
     header = [cell.strip() for cell in rows[0]]
     has_header = not all(_is_number(cell) for cell in header if cell)
     index = _column_index(column, header if has_header else None, len(header))
     name = header[index] if has_header else f"column {index}"
     body = rows[1:] if has_header else rows
     if len(body) > MAX_ROWS:
-        raise DataFileError("csv", path_text, f"{len(body):,} rows", f"at most {MAX_ROWS:,} rows")
+        raise ConfigError("csv", path_text, f"at most {MAX_ROWS:,} rows", f"{len(body):,} rows")
     values = np.empty(len(body), dtype=np.float64)
     first_line = 2 if has_header else 1
     for n, row in enumerate(body):
@@ -97,9 +89,9 @@ def _read_column(path_text: str, column: str, mtime_ns: int, size: int) -> Colum
         try:
             value = float(cell)
         except ValueError:
-            raise DataFileError("column", column, f"{where} is {cell!r}, not a number", "a numeric column") from None
+            raise ConfigError("column", column, "a numeric column", f"{where} is {cell!r}, not a number") from None
         if not math.isfinite(value):
-            raise DataFileError("column", column, f"{where} is {cell}", "finite numbers only (no NaN or inf)")
+            raise ConfigError("column", column, "finite numbers only (no NaN or inf)", f"{where} is {cell}")
         values[n] = value
     return Column(name=name, values=values)
 
@@ -114,7 +106,7 @@ def _column_index(column: str, header: list[str] | None, width: int) -> int:
         return 0
     there = ", ".join(repr(h) for h in header) if header is not None else f"indices 0 to {width - 1}"
     reason = "no column given" if not wanted else "no such column"
-    raise DataFileError("column", column, reason, f"a column name or 0-based index: {there}")
+    raise ConfigError("column", column, f"a column name or 0-based index: {there}", reason)
 
 
 def _is_number(text: str) -> bool:

@@ -103,12 +103,9 @@ def check_task(config: Config) -> None:
 
 def check_csv(config: Config) -> None:
     """Read the CSV column now, so a bad file is refused before TensorFlow loads (the read is cached)."""
-    from engine.csvdata import DataFileError, read_column
+    from engine.csvdata import read_column
 
-    try:
-        values = read_column(config.csv, config.column).values
-    except DataFileError as error:
-        raise ConfigError(error.field, error.value, error.allowed, error.reason) from None
+    values = read_column(config.csv, config.column).values
     if len(values) < config.window + 2:
         raise ConfigError(
             "csv", config.csv, f"at least window + 2 = {config.window + 2} values", f"only {len(values)} values"
@@ -117,13 +114,9 @@ def check_csv(config: Config) -> None:
 
 def check_text(config: Config) -> None:
     """Load the text now (cached), so a bad file is refused before TensorFlow loads."""
-    from engine.csvdata import DataFileError
     from engine.text import load_corpus
 
-    try:
-        corpus = load_corpus(config.text, config.seed)
-    except DataFileError as error:
-        raise ConfigError(error.field, error.value, error.allowed, error.reason) from None
+    corpus = load_corpus(config.text, config.seed)
     if len(corpus.text) < config.window + 2:
         need = f"at least window + 2 = {config.window + 2} characters"
         raise ConfigError("text", config.text, need, f"only {len(corpus.text)} characters")

@@ -7,12 +7,22 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+from fake_engine import FakeEngine
 from textual.message import Message
 from textual.pilot import Pilot
 
+from engine.config import Config
 from tui import messages as msg
+from tui.app import RnnLstmApp
 
 SIZE = (100, 30)
+SMALL = Config(epochs=6, forecast_every=2, models=("rnn", "lstm"))
+"""A short run of the seed's experiment, for the scripted engine."""
+
+
+def fake_app(config: Config, tmp_path: Path, engine: FakeEngine | None = None, **options: object) -> RnnLstmApp:
+    """The app on the scripted engine, writing run folders under ``tmp_path``."""
+    return RnnLstmApp(config, tmp_path, experiment=engine or FakeEngine(), **options)  # type: ignore[arg-type]
 
 
 class Watch:
