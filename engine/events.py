@@ -131,6 +131,8 @@ class RunFinished:
     run_dir: Path
     status: Status
     metrics: dict[str, dict[str, object]] = field(default_factory=dict)
+    observations: tuple[str, ...] = ()
+    """What the Guide's rules say about the finished run (also in ``observations.md``)."""
 
 
 Event = Phase | RunStarted | EpochReport | ForecastReport | SampleReport | ModelFinished | RunFinished

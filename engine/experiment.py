@@ -23,6 +23,7 @@ from engine.events import (
     Status,
 )
 from engine.metrics import LossTrack, model_metrics
+from engine.observe import Evidence, observations, observations_markdown
 from engine.stop import StopSignal
 from engine.tasks import solved_threshold
 
@@ -134,7 +135,17 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     metrics = write_metrics(finals)
     for kind, model in models.items():
         model.save(folder.path / f"{kind}.keras")
-    finished = RunFinished(folder.path, status, metrics)
+    evidence = Evidence(
+        config,
+        dict(histories),
+        params,
+        {k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)},
+        baseline,
+        {k: r for k, r in finals.items() if isinstance(r, SampleReport)},
+    )
+    said = observations(evidence)
+    folder.write_text("observations.md", observations_markdown(said))
+    finished = RunFinished(folder.path, status, metrics, tuple(said))
     sink(finished)
     return finished
 

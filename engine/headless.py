@@ -61,6 +61,8 @@ class ProgressPrinter:
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")
             elif isinstance(event, RunFinished):
                 self._write(metrics_table(event.metrics, self.task) + "\n")
+                if event.observations:
+                    self._write("\n".join(f"- {sentence}" for sentence in event.observations) + "\n")
                 self._line(f"{event.status}; artifacts in {event.run_dir}")
 
     def _progress(self) -> str:

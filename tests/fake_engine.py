@@ -33,6 +33,7 @@ from engine.events import (
 )
 from engine.experiment import run_status
 from engine.metrics import LossTrack, model_metrics
+from engine.observe import Evidence, observations, observations_markdown
 from engine.stop import StopSignal
 from engine.tasks import solved_threshold
 
@@ -142,7 +143,18 @@ class FakeEngine:
         overall = run_status(list(status.values()))
         judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
         folder.write_json("metrics.json", {"status": overall, "device": self.device, **judged, "models": metrics})
-        finished = RunFinished(folder.path, overall, metrics)
+        said = observations(
+            Evidence(
+                config,
+                tracks,
+                params,
+                {m: r.forecast for m, r in finals.items() if isinstance(r, ForecastReport)},
+                baseline,
+                {m: r for m, r in finals.items() if isinstance(r, SampleReport)},
+            )
+        )
+        folder.write_text("observations.md", observations_markdown(said))
+        finished = RunFinished(folder.path, overall, metrics, tuple(said))
         sink(finished)
         return finished
 

@@ -87,7 +87,7 @@ def test_headless_run_writes_every_artifact(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     names = {p.name for p in run.iterdir()}
-    assert {"config.json", "history.csv", "forecast.csv", "summaries.txt", "metrics.json"} <= names
+    assert {"config.json", "history.csv", "forecast.csv", "summaries.txt", "metrics.json", "observations.md"} <= names
     assert {"rnn.keras", "lstm.keras"} <= names
     assert json.loads((run / "config.json").read_text())["epochs"] == 4
     metrics = json.loads((run / "metrics.json").read_text())
@@ -97,6 +97,9 @@ def test_headless_run_writes_every_artifact(tmp_path: Path) -> None:
     header = (run / "forecast.csv").read_text().splitlines()[0]
     assert header == "index,x,truth,rnn,lstm"
     assert "forecast RMSE" in result.stdout and "\r" not in result.stdout
+    observed = (run / "observations.md").read_text()
+    assert observed.startswith("## Observations from this run") and "parameters of rnn (6,761 vs 1,721)" in observed
+    assert "- lstm has 3.9× the parameters" in result.stdout  # the same sentences end the headless output
     assert result.stderr == ""  # TensorFlow's chatter stays off the terminal
 
 

@@ -44,7 +44,9 @@ def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("key", ["1", "2", "3", "4"], ids=["training", "forecast", "summaries", "metrics"])
+@pytest.mark.parametrize(
+    "key", ["1", "2", "3", "4", "5"], ids=["training", "forecast", "summaries", "metrics", "guide"]
+)
 def test_tab(key: str, size: tuple[int, int], snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
     app = finished_app(tmp_path, monkeypatch)
     assert snap_compare(app, terminal_size=size, run_before=after_run(key))

@@ -29,6 +29,7 @@ from engine.experiment import Experiment, run_experiment
 from engine.replay import config_of, replay_run
 from engine.runs import read_run
 from engine.settings import phrase
+from tui.guide import GuidePane
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.live import LiveView
@@ -38,7 +39,7 @@ from tui.runs_screen import RunsScreen
 from tui.settings import SettingsScreen
 from tui.training import TrainingPane
 
-TABS = dict(zip(TAB_IDS, (TrainingPane, ForecastPane, SummariesPane, MetricsPane), strict=True))
+TABS = dict(zip(TAB_IDS, (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane), strict=True))
 """Tab pane ids and their contents, in the order of the keys 1–4."""
 RUN_ACTIONS = frozenset(
     {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs"}

@@ -13,8 +13,8 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-TAB_IDS: tuple[str, ...] = ("training", "forecast", "summaries", "metrics")
-"""Tab pane ids, in the order of the keys 1–4."""
+TAB_IDS: tuple[str, ...] = ("training", "forecast", "summaries", "metrics", "guide")
+"""Tab pane ids, in the order of the keys 1–5."""
 
 BINDINGS: list[Binding] = [
     Binding("s", "start", "Start", tooltip="Start a new run in a new run folder", id="start"),

@@ -17,9 +17,11 @@ from textual.widgets import TabbedContent
 from engine.config import Config
 from engine.data import make_dataset
 from engine.events import ForecastReport, SampleReport, Stage
+from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from engine.tasks import TASK_INFO
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
+from tui.guide import GuidePane, WindowChart
 from tui.panes import ForecastPane, MetricsPane, SummariesPane, x_label
 from tui.runner import Run
 from tui.training import TrainingPane
@@ -66,6 +68,9 @@ class LiveView(App[int]):
         self.query_one(ForecastPane).reset(truth, config.forecast_every, preview, x_label(config), bool(data.vocab))
         label = "Samples" if data.vocab else "Forecast"
         self.query_one(TabbedContent).get_tab("forecast").label = f"2 {label}"
+        self.params: dict[str, int] = {}
+        self.query_one(WindowChart).draw(window_picture(config))
+        self.show_guide([])
         self.dirty |= {"training", "forecast"}
 
     def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
@@ -83,7 +88,9 @@ class LiveView(App[int]):
             self.baseline = message.started.baseline
             for history in self.histories.values():
                 history.solved_below = message.started.solved_below
+            self.params = message.started.params
             self.query_one(MetricsPane).set_params(message.started.params, message.started.data)
+            self.show_guide([])
             await self.query_one(SummariesPane).show(message.started.summaries)
 
     def on_epochs_done(self, message: msg.EpochsDone) -> None:
@@ -91,7 +98,7 @@ class LiveView(App[int]):
         if self._current(message):
             for report in message.reports:
                 self.histories[report.model].add(report)
-            self.dirty |= {"training", "progress"}
+            self.dirty |= {"training", "progress", "guide"}
 
     def on_forecast_done(self, message: msg.ForecastDone) -> None:
         if self._current(message):
@@ -118,6 +125,8 @@ class LiveView(App[int]):
             self._show_progress()
             self.active, self.state = False, finished.status
             self.query_one(MetricsPane).show_final(finished.metrics)
+            self.show_guide(list(finished.observations))
+            self.dirty.discard("guide")  # the engine's final word stays
             self._redraw()  # the final curves at once, not at the next tick
             self.notify(f"run folder: {finished.run_dir}", title=f"training {finished.status}")
 
@@ -137,10 +146,18 @@ class LiveView(App[int]):
         if tab == "training":
             training = self.query_one(TrainingPane)
             training.draw(self.histories, log=self.log_scale, smooth=self.smoothing, baseline=self.baseline)
+        elif tab == "guide":
+            forecasts = {m: r.forecast for m, r in self.forecasts.items()}
+            evidence = Evidence(self.config, dict(self.histories), self.params, forecasts, self.baseline, self.samples)
+            self.show_guide(observations(evidence))
         elif tab == "forecast":
             preview, models = self.query_one(ForecastPane), self.config.models
             preview.draw([self.forecasts[m] for m in models if m in self.forecasts])
             preview.show_samples([self.samples[m] for m in models if m in self.samples])
+
+    def show_guide(self, said: list[str]) -> None:
+        """The task's guide with this run's numbers, and ``said``: the observations so far."""
+        self.query_one(GuidePane).show(guide_text(self.config, self.params), observations_markdown(said))
 
     def _redraw_now(self) -> None:
         """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""
