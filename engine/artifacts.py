@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.events import EpochReport, Forecast, SampleReport
+from engine.events import EpochReport, Forecast, InsideReport, SampleReport
 
 HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
 ACCURACY_COLUMNS = ("accuracy", "val_accuracy")
@@ -134,6 +134,25 @@ class RunFolder:
         entry = f"=== {report.model}, epoch {report.epoch} ({kind}) ===\n{report.prompt}|{report.text}\n\n"
         with self._lock, open(self.path / "samples.txt", "a", encoding="utf-8") as handle:
             handle.write(entry)
+
+    def append_gradients(self, report: InsideReport) -> None:
+        """Append a look inside to ``gradients.csv``: ``model,epoch,lag,norm``, one row per lag."""
+        path = self.path / "gradients.csv"
+        rows = "".join(
+            f"{report.model},{report.epoch},{lag},{float(norm)!r}\n" for lag, norm in enumerate(report.gradient)
+        )
+        with self._lock:
+            new = not path.exists()
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(("model,epoch,lag,norm\n" if new else "") + rows)
+
+    def write_states(self, report: InsideReport) -> None:
+        """The trained model's gates and states for the first validation windows: ``states-<model>.npz``."""
+        import numpy as np
+
+        with open(self.path / f"states-{report.model}.npz", "wb") as handle:
+            arrays = {name.replace(" ", "_"): value for name, value in report.states.items()}
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
     def close(self) -> None:
         with self._lock:

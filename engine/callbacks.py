@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import keras
 
-from engine.events import EpochReport, ForecastReport, SampleReport, Status
+from engine.events import EpochReport, ForecastReport, InsideReport, SampleReport, Status
 from engine.stop import StopSignal
 
 
@@ -73,13 +73,13 @@ class TrainingGuard(keras.callbacks.Callback):
 
 
 class PreviewCallback(keras.callbacks.Callback):
-    """Every ``every`` epochs, runs the task's (cheap, compiled) preview and reports it."""
+    """Every ``every`` epochs, runs the task's (cheap, compiled) preview, or a look inside, and reports it."""
 
     def __init__(
         self,
         every: int,
-        preview: Callable[[int, bool], ForecastReport | SampleReport],
-        report: Callable[[ForecastReport | SampleReport], None],
+        preview: Callable[[int, bool], ForecastReport | SampleReport | InsideReport],
+        report: Callable[[ForecastReport | SampleReport | InsideReport], None],
     ) -> None:
         super().__init__()
         self.every = every

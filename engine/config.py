@@ -134,6 +134,10 @@ class Config:
         "auto", "device", "auto: GPU if TensorFlow sees one; gpu is an error where there is none", "--device",
         kind="choice", choices=DEVICES, metavar="NAME",
     )
+    inside: bool = setting(
+        True, "inside", "skip the gradient-through-time and gate computations (the Inside tab)", "--no-inside",
+        kind="bool", negate=True,
+    )
     shuffle: bool = setting(True, "shuffle", "shuffle the training windows every epoch, as fit does", kind="bool")
     xla: bool = setting(
         True, "XLA", "plain graph mode instead of XLA: less peak memory, slower training", "--no-xla", kind="bool",

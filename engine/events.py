@@ -115,6 +115,19 @@ class SampleReport:
 
 
 @dataclass(frozen=True)
+class InsideReport:
+    """A look inside a model after ``epoch`` epochs (see :mod:`engine.inside`)."""
+
+    model: str
+    epoch: int
+    gradient: np.ndarray
+    """``gradient[k]``: norm of the gradient of the last step's loss with respect to the input k steps back."""
+    states: dict[str, np.ndarray]
+    """Gate or state name → (windows, steps, units), for the first few validation windows."""
+    final: bool = False
+
+
+@dataclass(frozen=True)
 class ModelFinished:
     """A model stopped training: ``status`` is finished, stopped, diverged or interrupted."""
 
@@ -135,7 +148,7 @@ class RunFinished:
     """What the Guide's rules say about the finished run (also in ``observations.md``)."""
 
 
-Event = Phase | RunStarted | EpochReport | ForecastReport | SampleReport | ModelFinished | RunFinished
+Event = Phase | RunStarted | EpochReport | ForecastReport | SampleReport | InsideReport | ModelFinished | RunFinished
 EventSink = Callable[[Event], None]
 """The plain callable a caller hands the engine; called from engine threads."""
 

@@ -14,6 +14,7 @@ from engine.events import (
     EpochReport,
     EventSink,
     ForecastReport,
+    InsideReport,
     ModelFinished,
     Phase,
     RunFinished,
@@ -62,6 +63,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     from engine.callbacks import PreviewCallback, StreamingCallback
     from engine.data import baseline_loss, describe, describe_text, make_dataset
     from engine.forecast import make_preview
+    from engine.inside import make_inside
     from engine.models import build_for, summary_text
     from engine.trainer import train_all
 
@@ -89,16 +91,28 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         folder.append_epoch(report)
         sink(report)
 
-    def on_preview(report: ForecastReport | SampleReport) -> None:
+    def on_preview(report: ForecastReport | SampleReport | InsideReport) -> None:
         if isinstance(report, SampleReport):
             folder.append_sample(report)
         sink(report)
 
+    insides = {kind: make_inside(kind, model, dataset, config) for kind, model in models.items() if config.inside}
+    latest_inside: dict[str, InsideReport] = {}
+
+    def on_inside(report: ForecastReport | SampleReport | InsideReport) -> None:
+        assert isinstance(report, InsideReport)
+        latest_inside[report.model] = report
+        folder.append_gradients(report)
+        sink(report)
+
     def callbacks_for(kind: str) -> list:
-        return [
+        callbacks = [
             StreamingCallback(kind, config.epochs, on_epoch),
             PreviewCallback(config.forecast_every, previews[kind], on_preview),
         ]
+        if kind in insides:
+            callbacks.append(PreviewCallback(config.forecast_every, insides[kind], on_inside))
+        return callbacks
 
     outcomes = train_all(models, dataset, config, callbacks_for, stop)
     status = run_status([o.status for o in outcomes.values()])
@@ -131,6 +145,9 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         if outcome.status != Status.DIVERGED and outcome.epochs_done > 0:
             finals[kind] = previews[kind](outcome.epochs_done, True)
             on_preview(finals[kind])
+            if kind in insides:
+                on_inside(insides[kind](outcome.epochs_done, True))
+                folder.write_states(latest_inside[kind])
     folder.write_forecasts({k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)})
     metrics = write_metrics(finals)
     for kind, model in models.items():
@@ -142,6 +159,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         {k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)},
         baseline,
         {k: r for k, r in finals.items() if isinstance(r, SampleReport)},
+        latest_inside,
     )
     said = observations(evidence)
     folder.write_text("observations.md", observations_markdown(said))

@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import Forecast, SampleReport
+from engine.events import Forecast, InsideReport, SampleReport
 from engine.metrics import LossTrack
 
 GUIDES = Path(__file__).with_name("guides")
@@ -35,6 +35,8 @@ class Evidence:
     forecasts: dict[str, Forecast] = field(default_factory=dict)
     baseline: float = math.nan
     samples: dict[str, SampleReport] = field(default_factory=dict)
+    inside: dict[str, InsideReport] = field(default_factory=dict)
+    """The latest look inside each model."""
 
 
 def e(value: float) -> str:
@@ -69,7 +71,8 @@ def guide_text(config: Config, params: dict[str, int]) -> str:
 def observations(evidence: Evidence) -> list[str]:
     """Every rule that has something to say about the run, in a fixed order."""
     said: list[str] = []
-    for rule in (val_below_train, trend, capacity, against_baseline, solved, drift, oscillation, grammar):
+    rules = (val_below_train, trend, capacity, against_baseline, solved, drift, oscillation, grammar, gradient_reach)
+    for rule in rules:
         said += rule(evidence)
     return said
 
@@ -239,6 +242,19 @@ def grammar(evidence: Evidence) -> list[str]:
         for model, s in evidence.samples.items()
         if math.isfinite(s.grammatical)
     ]
+
+
+def gradient_reach(evidence: Evidence) -> list[str]:
+    """How much of the last step's gradient reaches the window's first input, per model."""
+    said = []
+    for model in evidence.config.models:
+        report = evidence.inside.get(model)
+        if report is None or len(report.gradient) < 2 or not report.gradient[0] > 0:
+            continue
+        lag = len(report.gradient) - 1
+        ratio = report.gradient[lag] / report.gradient[0]
+        said.append(f"{model}: the gradient at lag {lag} is {ratio:.1e} of lag 0 (epoch {report.epoch}).")
+    return said
 
 
 def observations_markdown(said: list[str]) -> str:

@@ -23,6 +23,7 @@ from engine.events import (
     EventSink,
     Forecast,
     ForecastReport,
+    InsideReport,
     ModelFinished,
     Phase,
     RunFinished,
@@ -121,10 +122,13 @@ class FakeEngine:
                     sink(ModelFinished(model, Status.DIVERGED, epoch))
                 elif config.forecast_every and epoch % config.forecast_every == 0:
                     sink(preview(config, model, epoch, final=False))
+                    if config.inside:
+                        sink(look_inside(config, model, epoch, final=False))
         for model in running:
             sink(ModelFinished(model, Status.FINISHED, config.epochs))
         sink(Phase(Stage.FORECASTING))
         finals: dict[str, ForecastReport | SampleReport] = {}
+        inside: dict[str, InsideReport] = {}
         for model in config.models:
             done = len(tracks[model].epochs)
             if status[model] != Status.DIVERGED and done:
@@ -133,6 +137,9 @@ class FakeEngine:
                     folder.append_sample(final)
                 finals[model] = final
                 sink(final)
+                if config.inside:
+                    inside[model] = look_inside(config, model, done, final=True)
+                    sink(inside[model])
         folder.write_forecasts({m: r.forecast for m, r in finals.items() if isinstance(r, ForecastReport)})
         metrics = {
             m: model_metrics(
@@ -151,6 +158,7 @@ class FakeEngine:
                 {m: r.forecast for m, r in finals.items() if isinstance(r, ForecastReport)},
                 baseline,
                 {m: r for m, r in finals.items() if isinstance(r, SampleReport)},
+                inside,
             )
         )
         folder.write_text("observations.md", observations_markdown(said))
@@ -166,6 +174,16 @@ def preview(config: Config, model: str, epoch: int, *, final: bool) -> ForecastR
         text = "\n" + "\n".join(strings * 3) + "\nBT"
         return SampleReport(model, epoch, "EPE\nBTBPVVETE", text, 1.0 if epoch >= 3 else 0.5, final)
     return ForecastReport(model, epoch, forecast(config, model, epoch), final)
+
+
+def look_inside(config: Config, model: str, epoch: int, *, final: bool) -> InsideReport:
+    """A scripted look inside: the SimpleRNN's gradient halves at every step back, the others' fade slowly."""
+    steps = config.length if config.task == "adding" else config.window
+    lags = np.arange(steps)
+    gradient = (0.5 if model == "rnn" else 0.95) ** lags / (1 + epoch)
+    ramp = np.broadcast_to(np.linspace(0, 1, steps)[None, :, None], (4, steps, 3)).copy()
+    states = {"hidden state": ramp} if model == "rnn" else {"forget gate": 1 - ramp / 2, "cell state": ramp - 0.5}
+    return InsideReport(model, epoch, gradient, states, final)
 
 
 def forecast(config: Config, model: str, epoch: int) -> Forecast:

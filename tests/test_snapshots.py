@@ -45,7 +45,7 @@ def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
-    "key", ["1", "2", "3", "4", "5"], ids=["training", "forecast", "summaries", "metrics", "guide"]
+    "key", ["1", "2", "3", "4", "5", "6"], ids=["training", "forecast", "summaries", "metrics", "guide", "inside"]
 )
 def test_tab(key: str, size: tuple[int, int], snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
     app = finished_app(tmp_path, monkeypatch)

@@ -84,3 +84,26 @@ async def test_the_text_task_shows_samples_accuracy_and_grammar(tmp_path: Path) 
         )
         samples = (app.current.run_dir / "samples.txt").read_text(encoding="utf-8")  # type: ignore[union-attr]
         assert samples.count("=== lstm, epoch 4 (final) ===") == 1
+
+
+async def test_the_inside_tab_shows_gradients_and_the_chosen_windows_states(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=(120, 40), message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        await pilot.press("6")
+        assert app.query_one(TabbedContent).active == "inside"
+        gradient = app.query_one("#inside-gradient", CurveChart)
+        assert [c.label for c in gradient.curves] == ["rnn @2", "rnn @6", "lstm @2", "lstm @6"]  # first and last look
+        assert gradient.curves[1].y[3] == pytest.approx(0.5**3 / 7)
+        status = app.query_one("#inside-status", Label)
+        assert "validation window 1 of 4" in str(status.render())
+        await pilot.press("right", "right")
+        assert app.window == 2 and "validation window 3 of 4" in str(status.render())
+        await pilot.press("right", "right", "right")
+        assert app.window == 3  # the last window: no further
+        gates = [c.label for c in app.query_one("#inside-gates", CurveChart).curves]
+        assert gates == ["rnn hidden state", "lstm forget gate", "lstm cell state"]
+        assert "lstm cell state: units (rows) × steps" in str(app.query_one("#inside-heatmap").render())
+        await pilot.press("1", "right")
+        assert app.window == 3  # elsewhere the arrows do not choose windows

@@ -30,6 +30,7 @@ from engine.replay import config_of, replay_run
 from engine.runs import read_run
 from engine.settings import phrase
 from tui.guide import GuidePane
+from tui.inside import InsidePane
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.live import LiveView
@@ -39,10 +40,11 @@ from tui.runs_screen import RunsScreen
 from tui.settings import SettingsScreen
 from tui.training import TrainingPane
 
-TABS = dict(zip(TAB_IDS, (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane), strict=True))
+PANES = (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane, InsidePane)
+TABS = dict(zip(TAB_IDS, PANES, strict=True))
 """Tab pane ids and their contents, in the order of the keys 1–4."""
 RUN_ACTIONS = frozenset(
-    {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs"}
+    {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs", "window"}
 )
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
@@ -162,6 +164,8 @@ class RnnLstmApp(LiveView):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in RUN_ACTIONS and isinstance(self.screen, (SettingsScreen, RunsScreen)):
             return False
+        if action == "window":  # the arrows choose a window only on the Inside tab; elsewhere they move focus
+            return self.query_one(TabbedContent).active == "inside"
         return {"start": not self.active, "stop": self.active, "export": self.current is not None}.get(action, True)
 
     def action_stop(self) -> None:
@@ -198,6 +202,12 @@ class RnnLstmApp(LiveView):
         if config is not None:
             self.config = config
             await self.action_restart()
+
+    def action_window(self, step: int) -> None:
+        """Inside tab: show the gates and states of the previous or next validation window."""
+        self.window = max(0, self.window + step)
+        self.dirty.add("inside")
+        self._redraw()
 
     def action_toggle_log(self) -> None:
         """Log scale on the loss charts."""

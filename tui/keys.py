@@ -13,8 +13,8 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-TAB_IDS: tuple[str, ...] = ("training", "forecast", "summaries", "metrics", "guide")
-"""Tab pane ids, in the order of the keys 1–5."""
+TAB_IDS: tuple[str, ...] = ("training", "forecast", "summaries", "metrics", "guide", "inside")
+"""Tab pane ids, in the order of the keys 1–6."""
 
 BINDINGS: list[Binding] = [
     Binding("s", "start", "Start", tooltip="Start a new run in a new run folder", id="start"),
@@ -25,6 +25,12 @@ BINDINGS: list[Binding] = [
     Binding("m", "toggle_smooth", "Smooth", tooltip="EMA smoothing of the loss curves, on or off", id="smoothing"),
     Binding("o", "runs", "Runs", tooltip="Browse the saved runs: overlay, diff, open one", id="runs"),
     Binding("e", "export", "Export", tooltip="Save an SVG screenshot of every tab into the run folder", id="export"),
+    Binding(
+        "left", "window(-1)", "Window", show=False, priority=True, tooltip="Inside tab: the previous validation window"
+    ),
+    Binding(
+        "right", "window(1)", "Window", show=False, priority=True, tooltip="Inside tab: the next validation window"
+    ),
     Binding("q", "quit", "Quit", tooltip="Stop training and quit", id="quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
     *(

@@ -16,12 +16,13 @@ from textual.widgets import TabbedContent
 
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import ForecastReport, SampleReport, Stage
+from engine.events import ForecastReport, InsideReport, SampleReport, Stage
 from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from engine.tasks import TASK_INFO
 from tui import messages as msg
 from tui.charts import TRUTH_COLOR, Curve, LossHistory
 from tui.guide import GuidePane, WindowChart
+from tui.inside import InsidePane
 from tui.panes import ForecastPane, MetricsPane, SummariesPane, x_label
 from tui.runner import Run
 from tui.training import TrainingPane
@@ -50,6 +51,11 @@ class LiveView(App[int]):
         self.histories: dict[str, LossHistory] = {}
         self.forecasts: dict[str, ForecastReport] = {}
         self.samples: dict[str, SampleReport] = {}
+        self.inside: dict[str, InsideReport] = {}
+        """The latest look inside each model; ``first_inside`` keeps the first, to show the change."""
+        self.first_inside: dict[str, InsideReport] = {}
+        self.window = 0
+        """The validation window whose gates and states the Inside tab shows."""
         self.baseline = math.nan
         """Validation loss of the task's trivial answer, drawn on the loss charts once the engine says it."""
         self.dirty: set[str] = set()
@@ -69,6 +75,7 @@ class LiveView(App[int]):
         label = "Samples" if data.vocab else "Forecast"
         self.query_one(TabbedContent).get_tab("forecast").label = f"2 {label}"
         self.params: dict[str, int] = {}
+        self.inside, self.first_inside, self.window = {}, {}, 0
         self.query_one(WindowChart).draw(window_picture(config))
         self.show_guide([])
         self.dirty |= {"training", "forecast"}
@@ -112,6 +119,13 @@ class LiveView(App[int]):
             self.query_one(MetricsPane).show_grammatical(message.report)
             self.dirty.add("forecast")
 
+    def on_inside_done(self, message: msg.InsideDone) -> None:
+        if self._current(message):
+            report = message.report
+            self.first_inside.setdefault(report.model, report)
+            self.inside[report.model] = report
+            self.dirty |= {"inside", "guide"}
+
     def on_model_done(self, message: msg.ModelDone) -> None:
         if self._current(message):
             self._show_progress()  # the last epochs first, so they don't overwrite what follows
@@ -148,8 +162,14 @@ class LiveView(App[int]):
             training.draw(self.histories, log=self.log_scale, smooth=self.smoothing, baseline=self.baseline)
         elif tab == "guide":
             forecasts = {m: r.forecast for m, r in self.forecasts.items()}
-            evidence = Evidence(self.config, dict(self.histories), self.params, forecasts, self.baseline, self.samples)
+            evidence = Evidence(
+                self.config, dict(self.histories), self.params, forecasts, self.baseline, self.samples, self.inside
+            )
             self.show_guide(observations(evidence))
+        elif tab == "inside":
+            count = min((len(next(iter(r.states.values()))) for r in self.inside.values()), default=1)
+            self.window = min(self.window, count - 1)
+            self.query_one(InsidePane).draw(self.first_inside, self.inside, self.window, self.log_scale)
         elif tab == "forecast":
             preview, models = self.query_one(ForecastPane), self.config.models
             preview.draw([self.forecasts[m] for m in models if m in self.forecasts])
@@ -161,7 +181,7 @@ class LiveView(App[int]):
 
     def _redraw_now(self) -> None:
         """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""
-        self.dirty.add("training")  # log and smoothing change the loss charts
+        self.dirty |= {"training", "inside"}  # log and smoothing change the loss and gradient charts
         self._redraw()
 
     watch_log_scale = watch_smoothing = on_tabbed_content_tab_activated = _redraw_now

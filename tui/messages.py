@@ -16,6 +16,7 @@ from engine.events import (
     EpochReport,
     Event,
     ForecastReport,
+    InsideReport,
     ModelFinished,
     Phase,
     RunFinished,
@@ -85,6 +86,13 @@ class SampleDone(EngineMessage):
 
 
 @dataclass
+class InsideDone(EngineMessage):
+    """A look inside a model: its gradient through time and its gates and states."""
+
+    report: InsideReport
+
+
+@dataclass
 class ModelDone(EngineMessage):
     """One model stopped training (finished, stopped, diverged or interrupted)."""
 
@@ -106,6 +114,8 @@ def to_message(run_id: int, event: Event) -> EngineMessage:
         return ForecastDone(run_id, event)
     if isinstance(event, SampleReport):
         return SampleDone(run_id, event)
+    if isinstance(event, InsideReport):
+        return InsideDone(run_id, event)
     if isinstance(event, Phase):
         return PhaseChanged(run_id, event)
     if isinstance(event, RunStarted):

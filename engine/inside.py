@@ -1,0 +1,111 @@
+"""Inside the models: how far back the gradient reaches, and what the gates and states do.
+
+**Gradient through time**: the norm of the gradient of the loss at the last step with respect to
+the input at step T−k, for k = 0 … T−1, summed over a model's windows' losses and averaged per
+window, computed by one compiled function. In a SimpleRNN it shrinks roughly geometrically in k;
+the LSTM's cell carries it further.
+
+**Gates and states** for a few validation windows, recomputed in NumPy from the recurrent layer's
+weights (Keras keeps an LSTM's kernels in the order i, f, c, o; a GRU's in z, r, h).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from engine.config import Config
+from engine.data import Dataset
+from engine.events import InsideReport
+
+GRADIENT_WINDOWS = 64
+"""Validation windows the gradient is averaged over (all of them when there are fewer)."""
+STATE_WINDOWS = 16
+"""Validation windows whose gates and states are recomputed (the ← → keys choose among them)."""
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def recurrent_states(layer: keras.layers.Layer, inputs: np.ndarray) -> dict[str, np.ndarray]:
+    """Every step's gates and states of ``layer`` on ``inputs`` (windows, steps, features), from its weights.
+
+    LSTM: input, forget and output gates and the cell state; GRU: update and reset gates; SimpleRNN:
+    its hidden state. Each array has the shape (windows, steps, units). The hidden state of every
+    kind is returned too (the layer's own output, for checking).
+    """
+    weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+    kernel, recurrent, bias = weights
+    n, steps, _ = inputs.shape
+    units = recurrent.shape[0]
+    h = np.zeros((n, units))
+    kind = type(layer).__name__
+    out: dict[str, list[np.ndarray]] = {}
+
+    def keep(name: str, value: np.ndarray) -> None:
+        out.setdefault(name, []).append(value)
+
+    c = np.zeros((n, units))
+    for t in range(steps):
+        x = inputs[:, t, :].astype(np.float64)
+        if kind == "LSTM":
+            z = x @ kernel + h @ recurrent + bias
+            i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
+            i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            for gate, value in (("input gate", i), ("forget gate", f), ("output gate", o), ("cell state", c)):
+                keep(gate, value)
+        elif kind == "GRU":  # Keras's default reset_after=True: the bias has an input row and a recurrent row
+            xz = x @ kernel + bias[0]
+            hz = h @ recurrent + bias[1]
+            update = _sigmoid(xz[:, :units] + hz[:, :units])
+            reset = _sigmoid(xz[:, units : 2 * units] + hz[:, units : 2 * units])
+            candidate = np.tanh(xz[:, 2 * units :] + reset * hz[:, 2 * units :])
+            h = update * h + (1 - update) * candidate
+            keep("update gate", update)
+            keep("reset gate", reset)
+        else:
+            h = np.tanh(x @ kernel + h @ recurrent + bias)
+        keep("hidden state", h)
+    return {name: np.stack(values, axis=1) for name, values in out.items()}
+
+
+def make_inside(name: str, model: keras.Model, dataset: Dataset, config: Config) -> Callable[[int, bool], InsideReport]:
+    """A function that looks inside ``model`` now: ``inside(epoch, final)`` → an :class:`InsideReport`."""
+    layers = model.layers
+    at = next(i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.RNN))
+    encode, recurrent, head = layers[:at], layers[at], layers[at + 1 :]
+    x_val, y_val = dataset.val
+    x_grad, y_grad = tf.constant(x_val[:GRADIENT_WINDOWS]), tf.constant(y_val[:GRADIENT_WINDOWS])
+
+    def encoded(x: tf.Tensor) -> tf.Tensor:
+        for layer in encode:  # the text task's one-hot encoding: the gradient is taken on its output
+            x = layer(x)
+        return tf.cast(x, tf.float32)
+
+    @tf.function
+    def gradient_norms(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        inputs = encoded(x)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            out = recurrent(inputs, training=False)
+            for layer in head:
+                out = layer(out, training=False)
+            if dataset.vocab:
+                loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(y, out))
+            else:
+                last, target = (out[:, -1, :], y[:, -1, :]) if dataset.per_step else (out, y)
+                loss = tf.reduce_sum(tf.square(last - target))  # each window's own last-step loss
+        return tf.reduce_mean(tf.norm(tape.gradient(loss, inputs), axis=-1), axis=0)
+
+    def inside(epoch: int, final: bool) -> InsideReport:
+        by_step = gradient_norms(x_grad, y_grad).numpy().astype(np.float64)
+        states = recurrent_states(recurrent, encoded(tf.constant(x_val[:STATE_WINDOWS])).numpy())
+        return InsideReport(name, epoch, by_step[::-1].copy(), states, final)
+
+    return inside
