@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             default = spec.default_text(getattr(DEFAULT, spec.name))
             parser.add_argument(
-                spec.flag, dest=spec.name, metavar=spec.metavar, help=f"{spec.help} (default {default})"
+                spec.flag,
+                dest=spec.name,
+                metavar=spec.metavar,
+                help=f"{spec.help}; {spec.allowed()} (default {default})",
             )
     parser.add_argument("--out", metavar="DIR", type=Path, help=f"{RUN_OPTIONS[1][2]} (default {RUN_OPTIONS[1][1]})")
     parser.add_argument("--open", metavar="DIR", type=Path, help=RUN_OPTIONS[2][2])
