@@ -42,7 +42,7 @@ from tui.training import TrainingPane
 
 PANES = (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane, InsidePane)
 TABS = dict(zip(TAB_IDS, PANES, strict=True))
-"""Tab pane ids and their contents, in the order of the keys 1–4."""
+"""Tab pane ids and their contents, in the order of the keys 1–6."""
 RUN_ACTIONS = frozenset(
     {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs", "window"}
 )
