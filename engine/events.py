@@ -34,6 +34,8 @@ class Stage(StrEnum):
 
     LOADING = "loading TensorFlow"
     READING = "reading the run folder"
+    BUILDING = "building the models"
+    """TensorFlow is already loaded (a restart): the models are built and compiled."""
     TRAINING = "training"
     FORECASTING = "forecasting"
 

@@ -5,6 +5,7 @@ This is the only entry point the TUI and the headless mode use, so both write th
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     from engine import runtime
 
     stop = stop if stop is not None else StopSignal()
-    sink(Phase(Stage.LOADING))
+    sink(Phase(Stage.BUILDING if "tensorflow" in sys.modules else Stage.LOADING))
     device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
     folder = RunFolder(run_dir, classifier=config.task == "text")
     folder.write_json("config.json", config.to_dict())

@@ -163,7 +163,8 @@ def phrase(error: ConfigError, name: str, typed: str | None = None) -> str:
     """``NAME VALUE: reason; allowed: …``, the setting named as the surface showing it names it
     (the flag on the command line, the label in the form), the value as the user typed it."""
     value = typed if typed is not None else error.value
-    return f"{name} {value!s}: {error.reason}; allowed: {error.allowed}"
+    shown = str(value) if str(value).strip() else "(none)"
+    return f"{name} {shown}: {error.reason}; allowed: {error.allowed}"
 
 
 def setting(default: Any, label: str, help: str, flag: str | None = None, **spec: Any) -> Any:

@@ -36,7 +36,7 @@ def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedPr
         (["--validation-split", "0.9"], "--validation-split 0.9: not allowed; allowed: a number in (0, 0.5]"),
         (["--models", "rnn,rnn"], "--models rnn,rnn: not allowed; allowed: a non-empty list of distinct"),
         (["--models", "rnn,transformer"], "--models rnn,transformer: not allowed"),
-        (["--models", ""], "--models : not allowed"),
+        (["--models", ""], "--models (none): not allowed"),
         (["--trainer", "magic"], "--trainer magic: not allowed; allowed: one of fast, fit"),
         (["--device", "tpu"], "--device tpu: not allowed; allowed: one of auto, cpu, gpu"),
     ],

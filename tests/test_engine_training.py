@@ -131,3 +131,15 @@ def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None
         .history
     )
     np.testing.assert_allclose(fast, (history["loss"][0], history["val_loss"][0]), rtol=2e-4)
+
+
+def test_a_second_run_in_the_process_says_it_builds_rather_than_loads(tmp_path: Path) -> None:
+    from engine.events import Phase, Stage
+
+    config = Config(epochs=1, forecast_every=0, models=("rnn",), units=4, points=30, window=5, inside=False)
+    run_experiment(config, tmp_path / "a", lambda event: None)  # TensorFlow is loaded now, whatever came before
+    phases: list[Stage] = []
+    run_experiment(
+        config, tmp_path / "b", lambda event: phases.append(event.stage) if isinstance(event, Phase) else None
+    )
+    assert phases[0] == Stage.BUILDING and Stage.LOADING not in phases

@@ -104,7 +104,7 @@ def test_a_csv_series_is_standardised_and_forecast_over_its_held_out_part(tmp_pa
             ["--csv", "{f}", "--column", "c"],
             "--column c: no such column; allowed: a column name or 0-based index: 'a', 'b'",
         ),
-        ("a,b\n1,2\n", ["--csv", "{f}"], "--column : no column given"),
+        ("a,b\n1,2\n", ["--csv", "{f}"], "--column (none): no column given"),
         ("v\n1\n2\nabc\n", ["--csv", "{f}", "--column", "v"], "--column v: row 4 of 'v' is 'abc', not a number"),
         ("v\n1\ninf\n", ["--csv", "{f}", "--column", "v"], "row 3 of 'v' is inf; allowed: finite numbers only"),
         ("v\n1\n2\n3\n", ["--csv", "{f}", "--column", "v"], "only 3 values; allowed: at least window + 2 = 22 values"),

@@ -82,7 +82,7 @@ async def test_log_and_smoothing_keys_change_the_charts(tmp_path: Path) -> None:
         assert not app.log_scale and app.smoothing and chart.shown_title == "rnn loss · EMA"
         smoothed = list(chart.curves[1].y)
         assert smoothed[0] == pytest.approx(raw_val[0]) and smoothed[1:] != raw_val[1:]
-        assert len(chart.faint) == 2  # the raw curves stay, faint, behind
+        assert [c.color for c in chart.faint] == ["blue", "orange"]  # each raw curve a dim version of its colour
 
 
 async def test_a_slow_start_says_what_it_waits_for(tmp_path: Path) -> None:
@@ -112,8 +112,12 @@ async def test_a_diverged_model_is_marked_while_the_other_trains_on(tmp_path: Pa
         assert table.get_cell("lstm", "rmse") == "—" and table.get_cell("rnn", "status") == "finished"
         stats = app.query_one(TrainingPane).panel("lstm").query_one(".model-stats", Label)
         assert str(stats.render()) == "diverged at epoch 3/6"
-        lstm_val = app.query_one(TrainingPane).panel("lstm").chart.curves[1]
-        assert list(lstm_val.x) == [1, 2]  # the NaN epoch is not drawn
+        lstm_chart = app.query_one(TrainingPane).panel("lstm").chart
+        assert list(lstm_chart.curves[1].x) == [1, 2]  # the NaN epoch is not drawn
+        assert lstm_chart.shown_title.startswith("lstm loss · diverged at epoch 3")
+        await pilot.press("2")
+        status = str(app.query_one("#forecast-status", Label).render())
+        assert "lstm: diverged at epoch 3, nothing to forecast" in status and "rnn: final after epoch 6" in status
 
 
 async def test_forecast_previews_come_during_training(tmp_path: Path) -> None:
@@ -212,7 +216,7 @@ async def test_settings_flag_bad_values_in_the_forms_words_and_apply_good_ones(t
         screen.query_one("#model-rnn", Checkbox).value = False
         screen.query_one("#model-lstm", Checkbox).value = False
         await pilot.press("ctrl+s")
-        assert app.screen is screen and error(screen, "models").startswith("models : not allowed")
+        assert app.screen is screen and error(screen, "models").startswith("models (none): not allowed")
         assert error(screen, "epochs") == ""
 
         screen.query_one("#model-gru", Checkbox).value = True
@@ -281,3 +285,22 @@ async def test_an_engine_failure_is_shown_not_fatal(tmp_path: Path, monkeypatch:
         assert notes == ["training failed: RuntimeError: scripted failure"]
         await pilot.press("4")
         assert app.query_one(TabbedContent).active == "metrics"
+
+
+async def test_escape_closes_the_keys_panel_and_screenshots_go_to_the_run_folder(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        assert app.state == "starting"  # never "idle" while a run is about to begin
+        await settle(pilot, watch.expect(done_of(1)))
+        app.action_show_help_panel()
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("escape")
+        assert not app.screen.query("HelpPanel")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Screenshot") == 1
+        app.action_save_screen()
+        app.action_save_screen()
+        folder = app.current.run_dir  # type: ignore[union-attr]
+        assert (folder / "screen.svg").exists() and (folder / "screen-2.svg").exists()  # the second keeps the first

@@ -89,7 +89,7 @@ def test_read_form_flags_every_bad_field_in_the_forms_own_words() -> None:
     assert errors["units"] == "units 0: not allowed; allowed: an integer from 1 to 4096"
     assert errors["learning_rate"].startswith("learning rate abc: not a number")
     assert errors["tau"] == "τ (decay) -1: not allowed; allowed: a finite number greater than 0"
-    assert errors["models"].startswith("models : not allowed")
+    assert errors["models"].startswith("models (none): not allowed")
     assert not any("--" in message for message in errors.values())  # no command-line flags in the form
 
 

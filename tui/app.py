@@ -49,6 +49,15 @@ RUN_ACTIONS = frozenset(
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
 
+def free_name(folder: Path, stem: str, suffix: str) -> str:
+    """``stem + suffix``, or ``stem-2 + suffix``, … : the first name not taken in ``folder``."""
+    name, n = f"{stem}{suffix}", 1
+    while (folder / name).exists():
+        n += 1
+        name = f"{stem}-{n}{suffix}"
+    return name
+
+
 class RnnLstmApp(LiveView):
     """Train the configured models live and compare them; see ``BINDINGS`` for the keys.
 
@@ -104,6 +113,8 @@ class RnnLstmApp(LiveView):
         self.set_interval(self.PROGRESS_SECONDS, self._show_progress)
         self.set_interval(self.REDRAW_SECONDS, self._redraw)
         self._fit_screen(self.size)
+        if self.autostart or self.opening is not None:
+            self.state = "starting"  # not "idle": something is about to happen
         if self.opening is not None:
             self.call_after_refresh(self.show_saved, self.opening)
         elif self.browsing is not None:
@@ -158,12 +169,28 @@ class RnnLstmApp(LiveView):
         self.set_class(self.query_one(SizeNotice).check(size, self.MIN_SIZE), "-too-small")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # Textual's writes to ~/Downloads, which need not exist
+                yield command
+        yield SystemCommand("Screenshot", "Save an SVG of this screen into the run folder", self.action_save_screen)
         yield from binding_commands(self)
+
+    def action_save_screen(self) -> None:
+        """Save what the screen shows now as a numbered SVG in the run folder (the working folder before a run)."""
+        folder = self.current.run_dir if self.current is not None else Path(".")
+        name = free_name(folder, "screen", ".svg")
+        self.notify(f"{name} in {folder}", title="screenshot saved")
+        self.save_screenshot(filename=name, path=str(folder))
+
+    def action_hide_keys(self) -> None:
+        """Escape closes the keys panel."""
+        self.action_hide_help_panel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in RUN_ACTIONS and isinstance(self.screen, (SettingsScreen, RunsScreen)):
             return False
+        if action == "hide_keys":
+            return bool(self.screen.query("HelpPanel"))
         if action == "window":  # the arrows choose a window only on the Inside tab; elsewhere they move focus
             return self.query_one(TabbedContent).active == "inside"
         return {"start": not self.active, "stop": self.active, "export": self.current is not None}.get(action, True)
@@ -233,7 +260,8 @@ class RnnLstmApp(LiveView):
             tabs.active = tab
             self._redraw()
             await self.screen.wait_for_refresh()  # the tab laid out and painted before the shot
-            saved.append(Path(self.save_screenshot(filename=f"screen-{tab}.svg", path=str(folder))).name)
+            name = free_name(folder, f"screen-{tab}", ".svg")  # a second export keeps the first
+            saved.append(Path(self.save_screenshot(filename=name, path=str(folder))).name)
         tabs.active = shown
         self.notify(f"{', '.join(saved)} in {folder}", title="screenshots saved")
 

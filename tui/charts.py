@@ -50,6 +50,11 @@ def ema(values: Series, alpha: float = EMA_ALPHA) -> np.ndarray:
     return smoothed
 
 
+def faint_color(color: str) -> str:
+    """The dim version of a chart colour ("cyan+" → "cyan"), for raw curves behind their smoothed ones."""
+    return color.removesuffix("+") if color.endswith("+") else RAW_COLOR
+
+
 def drawable(x: Series, y: Series, *, log: bool) -> tuple[np.ndarray, np.ndarray]:
     """Drop points whose y is NaN or infinite (a diverged model); on a log axis clamp y to ``LOG_FLOOR``.
 
@@ -184,7 +189,7 @@ class CurveChart(Chart):
             x, y = drawable(curve.x, curve.y, log=log)
             if len(x):
                 if smooth and not curve.reference:
-                    faint.append(Curve(curve.label, x, y, RAW_COLOR))
+                    faint.append(Curve(curve.label, x, y, faint_color(curve.color)))
                     y = ema(y)
                 shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
         title = self.chart_title + (" · log" if log else "") + (" · EMA" if smooth else "")

@@ -31,6 +31,7 @@ BINDINGS: list[Binding] = [
     Binding(
         "right", "window(1)", "Window", show=False, priority=True, tooltip="Inside tab: the next validation window"
     ),
+    Binding("escape", "hide_keys", "Hide keys", show=False, tooltip="Close the keys panel"),
     Binding("q", "quit", "Quit", tooltip="Stop training and quit", id="quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
     *(

@@ -16,7 +16,7 @@ from textual.widgets import TabbedContent
 
 from engine.config import Config
 from engine.data import make_dataset
-from engine.events import ForecastReport, InsideReport, SampleReport, Stage
+from engine.events import ForecastReport, InsideReport, SampleReport, Stage, Status
 from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from engine.tasks import TASK_INFO
 from tui import messages as msg
@@ -131,6 +131,9 @@ class LiveView(App[int]):
             self._show_progress()  # the last epochs first, so they don't overwrite what follows
             model = message.finished.model
             self.query_one(TrainingPane).panel(model).show_status(message.finished, self.histories[model].solved_epoch)
+            if message.finished.status == Status.DIVERGED:
+                self.query_one(ForecastPane).note_diverged(model, message.finished.epoch)
+                self.dirty |= {"forecast", "training"}
             self.query_one(MetricsPane).show_done(message.finished)
 
     def on_run_done(self, message: msg.RunDone) -> None:

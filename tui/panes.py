@@ -55,6 +55,8 @@ class ForecastPane(Vertical):
         self.truth: Curve | None = None
         self.title = "closed-loop forecast vs truth"
         self.waiting = "no forecast yet"
+        self.diverged: dict[str, int] = {}
+        """Models whose loss stopped being a number, and at which epoch: they have nothing to forecast."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.waiting, id="forecast-status")
@@ -68,6 +70,7 @@ class ForecastPane(Vertical):
         swaps the chart for the generated text of each model.
         """
         self.truth, self.title = truth, title
+        self.diverged = {}
         chart = self.query_one(ForecastChart)
         chart.x_label, chart.display = x_label, not text
         samples = self.query_one(SamplesView)
@@ -76,6 +79,10 @@ class ForecastPane(Vertical):
         previews = f"a preview every {every} epochs, " if every else ""
         self.waiting = f"nothing yet: {previews}the final one after training"
         self.draw([])
+
+    def note_diverged(self, model: str, epoch: int) -> None:
+        """``model`` diverged at ``epoch``: say so instead of waiting for its forecast."""
+        self.diverged[model] = epoch
 
     def show_samples(self, reports: list[SampleReport]) -> None:
         """The latest text of each model (the text task)."""
@@ -95,6 +102,7 @@ class ForecastPane(Vertical):
             lines.append(
                 f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, RMSE {f.rmse:.4f}"
             )
+        lines += [f"{model}: diverged at epoch {epoch}, nothing to forecast" for model, epoch in self.diverged.items()]
         title = self.title if curves else f"{self.truth.label if self.truth else 'truth'} (previews follow)"
         self.query_one(ForecastChart).draw(self.truth, curves, title)
         self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)

@@ -72,6 +72,8 @@ class ModelPanel(Vertical):
         """The model is done: say how it ended (later progress of other models leaves it alone)."""
         self.ended = True
         solved = f" · solved at {solved_epoch}" if solved_epoch else ""
+        if done.status == "diverged":  # its chart keeps only the epochs before: say why it stops there
+            self.chart.chart_title = f"{self.model} loss · diverged at epoch {done.epoch}"
         self.query_one(".model-stats", Label).update(f"{done.status} at epoch {done.epoch}/{self.epochs}{solved}")
 
 
