@@ -115,8 +115,9 @@ def series_windows(config: Config) -> Dataset:
         noisy = clean + np.random.default_rng(config.seed).normal(0.0, config.noise, size=clean.shape)
     # Row i of the index grid is i, i+1, ..., i+w-1: one fancy-index replaces the seed's loop.
     grid = np.arange(n)[:, None] + np.arange(w)[None, :]
-    source = np.where(np.arange(n)[:, None, None] < n_train, noisy[grid][..., None], clean[grid][..., None])
-    following = np.where(np.arange(n)[:, None, None] < n_train, noisy[grid + 1][..., None], clean[grid + 1][..., None])
+    trained = np.arange(n)[:, None] < n_train  # training windows come from the noisy series, the rest clean
+    source = np.where(trained, noisy[grid], clean[grid])[..., None]
+    following = np.where(trained, noisy[grid + 1], clean[grid + 1])[..., None]
     if config.task == "csv":
         start, steps = n_train, len(y) - n_train - w  # the held-out part, where the error means something
 

@@ -188,17 +188,23 @@ def solved(evidence: Evidence) -> list[str]:
     return said
 
 
-def drift(evidence: Evidence) -> list[str]:
-    """Where each closed-loop forecast first leaves the truth, and its error in each half of the horizon."""
+def _closed_loop(evidence: Evidence) -> list[tuple[str, Forecast, int]]:
+    """Each series task's finite closed-loop forecast, with the index where its horizon's second half starts."""
     if evidence.config.task not in ("damped", "sine", "csv"):
         return []
+    return [
+        (model, f, len(f.truth) // 2)
+        for model, f in evidence.forecasts.items()
+        if len(f.truth) >= 2 and np.all(np.isfinite(f.predicted))
+    ]
+
+
+def drift(evidence: Evidence) -> list[str]:
+    """Where each closed-loop forecast first leaves the truth, and its error in each half of the horizon."""
     said = []
-    for model, f in evidence.forecasts.items():
+    for model, f, half in _closed_loop(evidence):
         off = np.abs(f.predicted - f.truth)
         limit = DRIFT_FRACTION * float(np.ptp(f.truth))
-        half = len(off) // 2
-        if not half or not np.all(np.isfinite(off)):
-            continue
         first = int(np.argmax(off > limit)) if np.any(off > limit) else None
         halves = (float(np.sqrt(np.mean(off[:half] ** 2))), float(np.sqrt(np.mean(off[half:] ** 2))))
         where = (
@@ -218,13 +224,8 @@ def drift(evidence: Evidence) -> list[str]:
 
 def oscillation(evidence: Evidence) -> list[str]:
     """Whether each forecast keeps swinging or flattens, against the truth over the second half of the horizon."""
-    if evidence.config.task not in ("damped", "sine", "csv"):
-        return []
     said = []
-    for model, f in evidence.forecasts.items():
-        half = len(f.truth) // 2
-        if not half or not np.all(np.isfinite(f.predicted)):
-            continue
+    for model, f, half in _closed_loop(evidence):
         spans = float(np.ptp(f.predicted[half:])), float(np.ptp(f.truth[half:]))
         numbers = f"over the second half of the horizon it spans {spans[0]:.3f}, the truth {spans[1]:.3f}"
         if spans[0] > 2 * spans[1]:

@@ -65,23 +65,17 @@ def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal)
     models = _models_of(run, config)
     sink(_started(run, models))
     sink(Phase(Stage.TRAINING))
-    offset, seen = 0, set()
+    offset = 0
     while True:
+        # Read the history after the status: lines written just before a run ends are still reported.
         rows, offset = read_history(run_dir, offset)
         for row in rows:
             model, epoch = row["model"], number(row["epoch"])
             if model in models and math.isfinite(epoch):
                 sink(_report(row, int(epoch), config.epochs))
-                seen.add(model)
         if run.status != Status.RUNNING or stop.wait(FOLLOW_SECONDS):
             break
         run = read_run(run_dir)
-        if run.status != Status.RUNNING:  # the last lines were written before the status changed
-            rows, offset = read_history(run_dir, offset)
-            for row in rows:
-                if row["model"] in models and math.isfinite(number(row["epoch"])):
-                    sink(_report(row, int(number(row["epoch"])), config.epochs))
-            break
     status = _status(run.status)
     for model in models:
         done = run.model_figure(model, "epochs_done")

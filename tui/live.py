@@ -60,6 +60,9 @@ class LiveView(App[int]):
         """Validation loss of the task's trivial answer, drawn on the loss charts once the engine says it."""
         self.dirty: set[str] = set()
         """Tabs whose charts have new data to draw."""
+        self.guide_key: object = None
+        self.guide = ""
+        """The Guide's lesson for ``guide_key`` (the config and parameter counts it was made for)."""
 
     async def show_new_run(self, config: Config, run_dir: Path) -> None:
         """Empty every tab for a new run of ``config``; the truth is drawn at once (numpy, no TensorFlow)."""
@@ -179,8 +182,15 @@ class LiveView(App[int]):
             preview.show_samples([self.samples[m] for m in models if m in self.samples])
 
     def show_guide(self, said: list[str]) -> None:
-        """The task's guide with this run's numbers, and ``said``: the observations so far."""
-        self.query_one(GuidePane).show(guide_text(self.config, self.params), observations_markdown(said))
+        """The task's guide with this run's numbers, and ``said``: the observations so far.
+
+        The guide text is made once per run and set of parameter counts, not at every redraw: for
+        a text task it re-reads the corpus's windows.
+        """
+        key = (self.config, tuple(self.params.items()))
+        if self.guide_key != key:
+            self.guide_key, self.guide = key, guide_text(self.config, self.params)
+        self.query_one(GuidePane).show(self.guide, observations_markdown(said))
 
     def _redraw_now(self) -> None:
         """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""
