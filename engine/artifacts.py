@@ -10,14 +10,14 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from engine.events import EpochReport, Forecast, InsideReport, SampleReport
+from engine.paths import path_problem, shown
+from engine.safeio import LineFile, append_lines, run_files, save_atomic, write_atomic
 
 HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
 ACCURACY_COLUMNS = ("accuracy", "val_accuracy")
@@ -29,18 +29,26 @@ class RunFolderError(ValueError):
 
 
 def check_out_dir(path: Path) -> None:
-    """Refuse a folder that is a file, already holds a run, or cannot be written."""
-    if path.exists() and not path.is_dir():
-        raise RunFolderError(f"--out {path}: is a file; allowed: a new or empty folder")
-    if (path / "config.json").exists():
-        raise RunFolderError(f"--out {path}: already holds a run; allowed: a new or empty folder")
-    if path.is_dir() and any(path.iterdir()):  # its files would be overwritten or appended to
-        raise RunFolderError(f"--out {path}: is not empty; allowed: a new or empty folder")
-    parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
-    if not parent.is_dir():
-        raise RunFolderError(f"--out {path}: {parent} is a file; allowed: a folder path")
-    if not os.access(parent, os.W_OK):
-        raise RunFolderError(f"--out {path}: {parent} is not writable; allowed: a folder you can write")
+    """Refuse a folder that is a file, already holds a run, or cannot be made or written
+    (see :func:`engine.paths.path_problem`)."""
+    problem = path_problem(path)  # first: a name too long would make the checks below raise
+    if problem is None and path.exists() and not path.is_dir():
+        problem = ("is a file", "a new or empty folder")
+    elif problem is None and (path / "config.json").exists():
+        problem = ("already holds a run", "a new or empty folder")
+    elif problem is None and path.is_dir() and any(path.iterdir()):  # its files would be overwritten
+        problem = ("is not empty", "a new or empty folder")
+    if problem is not None:
+        raise RunFolderError(f"--out {shown(path)}: {problem[0]}; allowed: {problem[1]}")
+
+
+def check_run_root(root: Path) -> None:
+    """Refuse a folder of runs (``runs/``) in which no run folder can be made."""
+    problem = path_problem(root)
+    if root.is_file():
+        problem = (f"{shown(root)} is a file", "a folder, or --out DIR")
+    if problem is not None:
+        raise RunFolderError(f"cannot create a run folder in {shown(root)}: {problem[0]}; allowed: {problem[1]}")
 
 
 def new_run_dir(root: Path = Path("runs")) -> Path:
@@ -50,27 +58,22 @@ def new_run_dir(root: Path = Path("runs")) -> Path:
     same second never share a folder.
     """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    if not os.access(root if root.exists() else root.parent, os.W_OK):
-        raise RunFolderError(f"cannot create a run folder in {root.resolve()}: not writable; allowed: --out DIR")
+    check_run_root(root)
     for n in range(1, 10_000):
         candidate = root / (stamp if n == 1 else f"{stamp}-{n}")
         try:
             candidate.mkdir(parents=True)
         except FileExistsError:
             continue
+        except OSError as error:  # e.g. a full disk: the folder cannot be made, so nothing can run
+            raise RunFolderError(f"cannot create a run folder in {shown(root)}: {error.strerror}") from None
         return candidate
     raise RunFolderError(f"cannot create a run folder in {root}: too many runs named {stamp}")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON so readers see the old file or the new one, never half of one."""
-    text = json.dumps(_json_safe(data), indent=2) + "\n"
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w") as temp:
-        temp.write(text)
-        temp.flush()
-        os.fsync(temp.fileno())
-    os.replace(temp_name, path)
+    write_atomic(path, (json.dumps(_json_safe(data), indent=2) + "\n").encode("utf-8"))
 
 
 def _json_safe(value: Any) -> Any:
@@ -93,7 +96,9 @@ class RunFolder:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()  # models report from their own threads
-        self._history = open(path / "history.csv", "a", newline="", buffering=1)  # noqa: SIM115
+        self.complete = False
+        """Set once every file is written: a later failure (printing, say) must not mark the run failed."""
+        self._history = LineFile(path / "history.csv")  # a failed append never leaves a torn line
         if self._history.tell() == 0:
             columns = HISTORY_COLUMNS + (ACCURACY_COLUMNS if classifier else ())
             self._history.write(",".join(columns) + "\n")
@@ -108,12 +113,18 @@ class RunFolder:
                 self._history.flush()
 
     def write_json(self, name: str, data: Any) -> None:
+        """Write a JSON file atomically; ``metrics.json`` also lists the files written so far."""
+        if name == "metrics.json" and isinstance(data, dict):
+            data = {**data, "files": run_files(self.path)}
         write_json_atomic(self.path / name, data)
 
     def write_text(self, name: str, text: str) -> None:
-        temp = self.path / f".{name}.tmp"
-        temp.write_text(text)
-        os.replace(temp, self.path / name)
+        """Write a whole text file atomically (UTF-8)."""
+        write_atomic(self.path / name, text.encode("utf-8"))
+
+    def save_model(self, name: str, model: Any) -> None:
+        """``<name>.keras``, saved under a temporary name first: never a half-written model file."""
+        save_atomic(self.path / f"{name}.keras", model.save)
 
     def write_forecasts(self, forecasts: dict[str, Forecast]) -> None:
         """``forecast.csv``: index, x, truth, then one column per model, on the same rows."""
@@ -132,8 +143,8 @@ class RunFolder:
         """Append a generated text to ``samples.txt``, headed by its model and epoch."""
         kind = "final" if report.final else "preview"
         entry = f"=== {report.model}, epoch {report.epoch} ({kind}) ===\n{report.prompt}|{report.text}\n\n"
-        with self._lock, open(self.path / "samples.txt", "a", encoding="utf-8") as handle:
-            handle.write(entry)
+        with self._lock:
+            append_lines(self.path / "samples.txt", entry)
 
     def append_gradients(self, report: InsideReport) -> None:
         """Append a look inside to ``gradients.csv``: ``model,epoch,lag,norm``, one row per lag."""
@@ -142,17 +153,19 @@ class RunFolder:
             f"{report.model},{report.epoch},{lag},{float(norm)!r}\n" for lag, norm in enumerate(report.gradient)
         )
         with self._lock:
-            new = not path.exists()
-            with open(path, "a", encoding="utf-8") as handle:
-                handle.write(("model,epoch,lag,norm\n" if new else "") + rows)
+            append_lines(path, ("model,epoch,lag,norm\n" if not path.exists() else "") + rows)
 
     def write_states(self, report: InsideReport) -> None:
         """The trained model's gates and states for the first validation windows: ``states-<model>.npz``."""
         import numpy as np
 
-        with open(self.path / f"states-{report.model}.npz", "wb") as handle:
-            arrays = {name.replace(" ", "_"): value for name, value in report.states.items()}
-            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+        arrays = {name.replace(" ", "_"): value for name, value in report.states.items()}
+
+        def save(temp: Path) -> None:
+            with open(temp, "wb") as handle:
+                np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+
+        save_atomic(self.path / f"states-{report.model}.npz", save)
 
     def close(self) -> None:
         with self._lock:

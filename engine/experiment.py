@@ -26,6 +26,7 @@ from engine.events import (
 )
 from engine.metrics import LossTrack, model_metrics
 from engine.observe import Evidence, observations, observations_markdown
+from engine.safeio import record_failure
 from engine.stop import StopSignal
 from engine.tasks import solved_threshold
 
@@ -47,14 +48,15 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     sink(Phase(Stage.BUILDING if "tensorflow" in sys.modules else Stage.LOADING))
     device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
     folder = RunFolder(run_dir, classifier=config.task == "text")
-    folder.write_json("config.json", config.to_dict())
-    folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
     try:
+        folder.write_json("config.json", config.to_dict())
+        folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
         return _run(config, device, folder, sink, stop)
     except Exception as error:
-        # Whatever failed, the folder says so instead of claiming to be still running.
-        failure = f"{type(error).__name__}: {error}"
-        folder.write_json("metrics.json", {"status": Status.ERROR, "error": failure, "models": {}})
+        # Whatever failed (a full disk, say), the folder says so instead of claiming to be still
+        # running, and keeps the figures training already found; not once every file is written.
+        if not folder.complete:
+            record_failure(folder.path, f"{type(error).__name__}: {error}")
         raise
     finally:
         folder.close()
@@ -152,7 +154,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     folder.write_forecasts({k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)})
     metrics = write_metrics(finals)
     for kind, model in models.items():
-        model.save(folder.path / f"{kind}.keras")
+        folder.save_model(kind, model)
     evidence = Evidence(
         config,
         dict(histories),
@@ -164,6 +166,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     )
     said = observations(evidence)
     folder.write_text("observations.md", observations_markdown(said))
+    write_metrics(finals)  # again, now that its list of files is complete
+    folder.complete = True
     finished = RunFinished(folder.path, status, metrics, tuple(said))
     sink(finished)
     return finished

@@ -23,6 +23,7 @@ from engine.events import (
     Status,
 )
 from engine.metrics import baseline_text, metrics_table
+from engine.safeio import failure_note
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
@@ -76,27 +77,35 @@ class ProgressPrinter:
         self._write(f"[{time.perf_counter() - self._started:7.1f}s] {text}\n")
 
     def _write(self, text: str) -> None:
-        # After SIGHUP the terminal may be gone: losing the log must not lose the run.
+        # After SIGHUP the terminal may be gone, a stream may not encode "—": losing (part of) the
+        # log must not lose the run, whose files are written whatever happens here.
         try:
             self.stream.write(text)
             self.stream.flush()
-        except OSError:
+        except UnicodeEncodeError:
+            encoding = getattr(self.stream, "encoding", None) or "ascii"
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.write(text.encode(encoding, "replace").decode(encoding))
+                self.stream.flush()
+        except (OSError, ValueError):  # ValueError: the stream was closed
             pass
 
 
-def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
+def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     """Run the experiment with no UI; return the exit code.
 
     0 when the run completes (diverged models included: their status says so), 2 for a
     device or folder that cannot be used, 1 for any other failure (one line, details in
-    ``metrics.json``), 128 + N when signal N interrupted training. SIGINT, SIGTERM and SIGHUP
-    (an SSH connection that drops) stop training after the current epoch and the run folder is
-    still completed, with status ``interrupted``; a second signal ends the process at once.
+    ``metrics.json``, or that even that could not be written), 128 + N when signal N interrupted
+    training. SIGINT, SIGTERM and SIGHUP (an SSH connection that drops) stop training after the
+    current epoch and the run folder is still completed, with status ``interrupted``; a second
+    signal ends the process at once. Printing never fails the run (see :mod:`engine.streams`).
     """
     from engine.experiment import run_experiment
     from engine.runtime import DeviceError
 
     config = invocation.config
+    stream = stream if stream is not None else sys.stdout  # read now: the CLI may have mended a closed stdout
     stop = StopSignal()
     received: list[int] = []
 
@@ -116,7 +125,7 @@ def run_headless(invocation: Invocation, stream: TextIO = sys.stdout) -> int:
         print(f"rnnlstm-tui: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:
-        print(f"rnnlstm-tui: error: {type(error).__name__}: {error} (see {run_dir}/metrics.json)", file=sys.stderr)
+        print(f"rnnlstm-tui: error: {type(error).__name__}: {error}{failure_note(run_dir)}", file=sys.stderr)
         return 1
     finally:
         for sig, handler in previous.items():
