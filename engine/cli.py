@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
-from engine.artifacts import RunFolderError, check_out_dir
+from engine.artifacts import RunFolderError, check_out_dir, check_run_root
 from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from engine.settings import phrase
 from engine.tasks import for_task
@@ -21,6 +22,10 @@ RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--compare DIR DIR…", "", "print what differs between runs and their metrics, as Markdown"),
 )
 """(option, default, help) of the options that are about the run, not the experiment."""
+RUN_ROOT = Path("runs")
+"""Where run folders are made without ``--out``."""
+NUMBERS = "Numbers are written plainly: 1000, 0.01, 1e-3 (no _ separators, no spaces inside)."
+"""How every number is typed, on the command line and in the settings form alike."""
 
 
 class UsageError(ValueError):
@@ -50,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a SimpleRNN and an LSTM side by side on a damped oscillation, "
         "watch the losses live, then compare closed-loop forecasts. "
         "Defaults reproduce the seed notebook.",
+        epilog=NUMBERS,
     )
     parser.add_argument("--headless", action="store_true", help=RUN_OPTIONS[0][2])
     for spec in SETTINGS:
@@ -110,12 +116,14 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         config = for_task(str(values.pop("task", DEFAULT.task)), **values)
     except ConfigError as error:
         raise UsageError(message_for(error, typed.get(error.field_name))) from None
-    if args.out is not None:
-        try:
-            check_out_dir(args.out)
-        except RunFolderError as error:
-            raise UsageError(str(error)) from None
     opened, compare = args.open or args.run_dir, tuple(args.compare or ())
+    try:
+        if args.out is not None:
+            check_out_dir(args.out)
+        elif opened is None and not compare and args.runs is None:  # a run will be made under runs/
+            check_run_root(RUN_ROOT)
+    except RunFolderError as error:
+        raise UsageError(str(error)) from None
     if opened is not None or compare:
         for folder in (*([opened] if opened is not None else []), *compare):
             if not (folder / "config.json").is_file() and not (folder / "metrics.json").is_file():
@@ -132,7 +140,8 @@ def message_for(error: ConfigError, typed: str | None = None) -> str:
     return phrase(error, name, typed)
 
 
-def fail(message: str) -> NoReturn:
-    """Print one line on stderr and exit 2."""
-    print(f"rnnlstm-tui: error: {message}", file=sys.stderr)
+def fail(message: str, stream: TextIO | None = None) -> NoReturn:
+    """Print one line on stderr (or ``stream``) and exit 2."""
+    with contextlib.suppress(OSError, ValueError):  # a closed stream loses the line, not the exit code
+        print(f"rnnlstm-tui: error: {message}", file=stream or sys.stderr)
     raise SystemExit(2)

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal["int", "float", "choice", "list", "bool", "text"]
+
+PLAIN_INT = re.compile(r"[+-]?[0-9]+")
+PLAIN_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""Numbers as people type them: ASCII digits, no ``_`` separators (Python's ``int()`` takes "1_000" and "١٢")."""
+SEPARATORS = "digit separators (_) are not allowed"
+ECHO = 40
+"""Characters of a typed value an error message repeats; a longer one is cut, with "…"."""
 
 SETTING_KEY = "setting"
 """Key of a field's ``metadata`` that holds its :class:`Setting`."""
@@ -95,16 +103,22 @@ class Setting:
         finite numbers only for floats; lists are comma-separated; choices are case-insensitive.
         """
         text = raw.strip()
+        if self.kind in ("int", "float") and "_" in text:
+            raise ConfigError(self.name, raw, self.allowed(), SEPARATORS)
         if self.kind == "int":
             try:
-                return int(text)
-            except ValueError:
-                raise ConfigError(self.name, raw, self.allowed(), "not a whole number") from None
+                if PLAIN_INT.fullmatch(text):
+                    return int(text)
+            except ValueError:  # more than 4,300 digits: Python refuses to convert them
+                raise ConfigError(self.name, raw, self.allowed()) from None
+            raise ConfigError(self.name, raw, self.allowed(), "not a whole number")
         if self.kind == "float":
             try:
                 value = float(text)
             except ValueError:
                 raise ConfigError(self.name, raw, self.allowed(), "not a number") from None
+            if math.isfinite(value) and not PLAIN_FLOAT.fullmatch(text):  # "١.٥" and the like
+                raise ConfigError(self.name, raw, self.allowed(), "not a number")
             if not math.isfinite(value):
                 raise ConfigError(self.name, raw, self.allowed(), "not finite")
             return value
@@ -144,7 +158,7 @@ class Setting:
             return False
         if self.kind == "int" and not isinstance(value, int):
             return False
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # an int may be too big for a float
             return False
         low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
         high = self.high_of(config) if self.high_of is not None else self.high
@@ -163,8 +177,14 @@ def phrase(error: ConfigError, name: str, typed: str | None = None) -> str:
     """``NAME VALUE: reason; allowed: …``, the setting named as the surface showing it names it
     (the flag on the command line, the label in the form), the value as the user typed it."""
     value = typed if typed is not None else error.value
-    shown = str(value) if str(value).strip() else "(none)"
+    shown = shorten(str(value)) if str(value).strip() else "(none)"
     return f"{name} {shown}: {error.reason}; allowed: {error.allowed}"
+
+
+def shorten(text: str, limit: int = ECHO) -> str:
+    """``text`` cut to ``limit`` characters and "…", on one line: an echo must not push the form off screen."""
+    flat = " ".join(text.split()) if "\n" in text or "\r" in text else text
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def setting(default: Any, label: str, help: str, flag: str | None = None, **spec: Any) -> Any:

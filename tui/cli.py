@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 from engine.cli import UsageError, fail, parse_invocation
+from engine.streams import mend_std_streams
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options (before TensorFlow loads), then run headless or open the TUI."""
+    closed = mend_std_streams()  # first: a closed or ASCII-only stream must not break anything below
     try:
         invocation = parse_invocation(argv)
     except UsageError as error:
@@ -26,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_headless(invocation)
     # The screen is drawn on stderr, keys come from stdin, the run folder is printed on stdout.
+    if closed:
+        # The line goes where someone may read it: stderr, or stdout when stderr is the closed one.
+        fail(
+            f"{closed[0]} is closed, so the TUI cannot run; allowed: run it in a terminal, "
+            "or add --headless for log output",
+            sys.stdout if "stderr" in closed else sys.stderr,
+        )
     redirected = [name for name in ("stdout", "stderr", "stdin") if not getattr(sys, name).isatty()]
     if redirected:
         fail(

@@ -22,8 +22,10 @@ from textual.driver import Driver
 
 from engine.artifacts import write_json_atomic
 from engine.cli import Invocation
+from engine.config import Config
 from engine.events import Status
 from engine.runtime import quiet_stderr
+from engine.safeio import failure_note, file_mode, run_files
 from engine.stop import SIGNAL_EXIT_CODES
 from tui.app import RnnLstmApp
 
@@ -79,6 +81,7 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
     is owed; the engine's threads are daemons either way.
     """
     handle, log_name = tempfile.mkstemp(prefix="rnnlstm-tui-", suffix=".log")
+    os.fchmod(handle, file_mode())  # it may end in the run folder, whose files follow the umask
     os.close(handle)
     log = Path(log_name)
     encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
@@ -96,15 +99,19 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
             terminal.close()
     run_dir = app.current.run_dir if app.current is not None else None
     kept = _keep_log(log, run_dir if app.current is not None and app.current.owns_folder else None)
-    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+    # The run on screen failed (a full disk, say): the exit code and one line say so, as headless does.
+    failed = app.current.error if app.current is not None and app.current.owns_folder else None
+    with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone
         if run_dir is not None:
             print(f"run folder: {run_dir}", flush=True)
-        if app.return_code and kept is not None:
+        if failed is not None:
+            print(f"rnnlstm-tui: error: {type(failed).__name__}: {failed}{failure_note(run_dir)}", file=sys.stderr)
+        elif app.return_code and kept is not None:
             print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
-    code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
+    code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or (1 if failed else 0)
     for run in app.runs:
         if run.alive and run.owns_folder:  # still importing TensorFlow or compiling past the quit grace: say so
-            mark_interrupted(run.run_dir)
+            mark_interrupted(run.run_dir, run.config)
     if "tensorflow" in sys.modules:
         # Everything is written (or, past the quit grace, given up on): skip the interpreter's
         # teardown, which with TensorFlow loaded takes about a second, and which would wait
@@ -128,11 +135,21 @@ def _keep_log(log: Path, run_dir: Path | None) -> Path | None:
     return log
 
 
-def mark_interrupted(run_dir: Path) -> None:
-    """Record in ``metrics.json`` that the app quit before the engine finished this run."""
+def mark_interrupted(run_dir: Path, config: Config) -> None:
+    """Record in ``metrics.json`` that the app quit before the engine finished this run.
+
+    Quit while TensorFlow was still loading, the folder is still empty: it gets the run's
+    ``config.json`` too, so it reads as a run that was interrupted before training began (and
+    the engine, should it get that far, refuses a folder that holds a run).
+    """
     metrics_file = run_dir / "metrics.json"
     with contextlib.suppress(OSError, ValueError):
-        if json.loads(metrics_file.read_text()).get("status") == Status.RUNNING:
-            write_json_atomic(
-                metrics_file, {"status": Status.INTERRUPTED, "models": {}, "note": "quit before training ended"}
-            )
+        if not (run_dir / "config.json").exists() and not metrics_file.exists():
+            write_json_atomic(run_dir / "config.json", config.to_dict())
+            note = "quit before training began"
+        elif json.loads(metrics_file.read_text()).get("status") == Status.RUNNING:
+            note = "quit before training ended"
+        else:
+            return
+        said = {"status": Status.INTERRUPTED, "models": {}, "note": note, "files": run_files(run_dir)}
+        write_json_atomic(metrics_file, said)
