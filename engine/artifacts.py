@@ -76,6 +76,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_atomic(path, (json.dumps(_json_safe(data), indent=2) + "\n").encode("utf-8"))
 
 
+def _cell(value: float) -> str:
+    """A forecast value as ``forecast.csv`` holds it: exact, or empty where there is none (NaN)."""
+    return repr(value) if math.isfinite(value) else ""
+
+
 def _json_safe(value: Any) -> Any:
     """Non-finite floats become null: JSON has no NaN."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -127,7 +132,7 @@ class RunFolder:
         save_atomic(self.path / f"{name}.keras", model.save)
 
     def write_forecasts(self, forecasts: dict[str, Forecast]) -> None:
-        """``forecast.csv``: index, x, truth, then one column per model, on the same rows."""
+        """``forecast.csv``: index, x, truth, then one column per model, on the same rows (empty: no forecast)."""
         if not forecasts:
             return
         first = next(iter(forecasts.values()))
@@ -135,7 +140,7 @@ class RunFolder:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["index", "x", "truth", *forecasts])
         for row, index in enumerate(first.index):
-            values = [repr(float(f.predicted[row])) for f in forecasts.values()]
+            values = [_cell(float(f.predicted[row])) for f in forecasts.values()]
             writer.writerow([int(index), repr(float(first.x[row])), repr(float(first.truth[row])), *values])
         self.write_text("forecast.csv", buffer.getvalue())
 

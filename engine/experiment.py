@@ -65,7 +65,7 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
 def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
     from engine.callbacks import PreviewCallback, StreamingCallback
     from engine.data import baseline_loss, describe, describe_text, make_dataset
-    from engine.forecast import make_preview
+    from engine.forecast import make_preview, with_blanks
     from engine.inside import make_inside
     from engine.models import build_for, summary_text
     from engine.trainer import train_all
@@ -151,7 +151,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
             if kind in insides:
                 on_inside(insides[kind](outcome.epochs_done, True))
                 folder.write_states(latest_inside[kind])
-    folder.write_forecasts({k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)})
+    forecasts = {k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)}
+    folder.write_forecasts(with_blanks(list(models), forecasts, dataset, config))  # a diverged model's: empty
     metrics = write_metrics(finals)
     for kind, model in models.items():
         folder.save_model(kind, model)

@@ -48,10 +48,7 @@ def make_closed_loop(model: keras.Model, dataset: Dataset, config: Config) -> Ca
     """
     first, steps, window = dataset.forecast_start, dataset.forecast_steps, config.window
     start = tf.constant(((dataset.y[first : first + window] - dataset.mean) / dataset.std).astype(np.float32))
-    index = np.arange(first + window, first + window + steps)
-    assert dataset.truth_at is not None  # every series task has one
-    truth = dataset.truth_at(index)
-    x = dataset.x[0] + index * (dataset.x[1] - dataset.x[0])
+    index, x, truth = _closed_loop_rows(dataset, config)
 
     # One compiled while loop: 180 model calls cost about as much as one predict().
     @tf.function(jit_compile=config.xla)
@@ -71,12 +68,41 @@ def make_closed_loop(model: keras.Model, dataset: Dataset, config: Config) -> Ca
     return forecast
 
 
+def _closed_loop_rows(dataset: Dataset, config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index, x and truth of the samples a closed-loop forecast predicts."""
+    first, steps = dataset.forecast_start + config.window, dataset.forecast_steps
+    index = np.arange(first, first + steps)
+    assert dataset.truth_at is not None  # every series task has one
+    return index, dataset.x[0] + index * (dataset.x[1] - dataset.x[0]), dataset.truth_at(index)
+
+
+def _held_out_rows(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out sequences sorted by target, and their targets in that order."""
+    y_val = dataset.val[1]
+    order = np.argsort(y_val[:, 0], kind="stable")
+    return order, y_val[order, 0].astype(np.float64)
+
+
+def with_blanks(
+    models: list[str], forecasts: dict[str, Forecast], dataset: Dataset, config: Config
+) -> dict[str, Forecast]:
+    """Every model's final forecast in ``models``' order; one with none (it diverged, or never trained)
+    gets NaN predictions, written as empty cells, so ``forecast.csv`` always has the truth."""
+    if dataset.vocab:  # text: no forecast at all
+        return forecasts
+    if dataset.per_step:
+        index, x, truth = _closed_loop_rows(dataset, config)
+    else:
+        index, truth = _held_out_rows(dataset)
+        x = np.arange(len(index), dtype=np.float64)
+    blank = Forecast(index=index, x=x, truth=truth, predicted=np.full(len(index), np.nan), rmse=float("nan"))
+    return {model: forecasts.get(model, blank) for model in models}
+
+
 def make_held_out(model: keras.Model, dataset: Dataset, config: Config) -> Callable[[], Forecast]:
     """Predictions on the held-out sequences next to their targets, sorted by target (one compiled call)."""
-    x_val, y_val = dataset.val
-    inputs = tf.constant(x_val)
-    order = np.argsort(y_val[:, 0], kind="stable")
-    truth = y_val[order, 0].astype(np.float64)
+    inputs = tf.constant(dataset.val[0])
+    order, truth = _held_out_rows(dataset)
 
     @tf.function(jit_compile=config.xla)
     def predict(values: tf.Tensor) -> tf.Tensor:

@@ -157,7 +157,7 @@ def _previews(run: RunInfo, models: list[str]) -> list[ForecastReport | SampleRe
     for model in models:
         done = run.model_figure(model, "epochs_done")
         epoch = int(done) if math.isfinite(done) else 0
-        if rows and model in rows[0]:
+        if rows and any(r.get(model) for r in rows):  # an empty column: the model diverged, nothing to show
             cells = [
                 (number(r.get("index")), number(r.get("x")), number(r.get("truth")), number(r.get(model))) for r in rows
             ]

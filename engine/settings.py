@@ -23,6 +23,8 @@ PLAIN_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 SEPARATORS = "digit separators (_) are not allowed"
 ECHO = 40
 """Characters of a typed value an error message repeats; a longer one is cut, with "…"."""
+PATH_ECHO = 120
+"""The same for a file name (``--csv``, ``--text``): a path is worth more of the line."""
 
 SETTING_KEY = "setting"
 """Key of a field's ``metadata`` that holds its :class:`Setting`."""
@@ -176,8 +178,12 @@ class Setting:
 def phrase(error: ConfigError, name: str, typed: str | None = None) -> str:
     """``NAME VALUE: reason; allowed: …``, the setting named as the surface showing it names it
     (the flag on the command line, the label in the form), the value as the user typed it."""
+    from engine.config import SETTING  # here: engine.config is built on this module
+
     value = typed if typed is not None else error.value
-    shown = shorten(str(value)) if str(value).strip() else "(none)"
+    spec = SETTING.get(error.field_name)
+    limit = PATH_ECHO if spec is not None and spec.kind == "text" else ECHO
+    shown = shorten(str(value), limit) if str(value).strip() else "(none)"
     return f"{name} {shown}: {error.reason}; allowed: {error.allowed}"
 
 

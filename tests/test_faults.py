@@ -15,7 +15,7 @@ import pytest
 
 from engine import safeio
 from engine.artifacts import RunFolder
-from engine.cli import UsageError, parse_invocation
+from engine.cli import UsageError, build_parser, parse_invocation
 from engine.config import Config
 from engine.events import EpochReport
 from tui.settings import CHOICES, form_fields, read_form
@@ -187,6 +187,7 @@ def test_numbers_with_separators_are_refused_on_the_command_line_and_in_the_form
     flag: str, field: str, typed: str, reason: str
 ) -> None:
     assert f"{flag} {typed}: {reason}; allowed:" in _refusal([flag, typed])
+    assert "no _ separators" in build_parser().format_help()  # --help says so
     config, errors = read_form(Config(), texts(**{field: typed}), ("rnn",))
     assert config is None and f" {typed}: {reason}; allowed:" in errors[field]
 

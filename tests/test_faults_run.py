@@ -121,3 +121,17 @@ def test_the_tui_refuses_closed_streams_in_one_line(
     assert told.startswith(f"rnnlstm-tui: error: {closed} is closed, so the TUI cannot run; allowed:")
     assert told.count("\n") == 1 and "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_when_every_model_diverged_forecast_csv_still_has_the_truth(tmp_path: Path) -> None:
+    from engine.experiment import run_experiment
+    from engine.replay import _previews
+    from engine.runs import read_run
+
+    # At lr 0.5 the SimpleRNN blows up in its first epoch (see test_engine_training).
+    config = Config(epochs=2, learning_rate=0.5, models=("rnn",), forecast_every=0, inside=False)
+    assert run_experiment(config, tmp_path / "run", lambda event: None).status == "diverged"
+    lines = (tmp_path / "run" / "forecast.csv").read_text().splitlines()
+    assert lines[0] == "index,x,truth,rnn" and len(lines) == 1 + 180  # the seed's 180 forecast steps
+    assert lines[1].startswith("21,") and all(line.endswith(",") and line.split(",")[2] for line in lines[1:])
+    assert _previews(read_run(tmp_path / "run"), ["rnn"]) == []  # reopened: nothing drawn for a diverged model
