@@ -209,3 +209,17 @@ def test_a_quit_before_tensorflow_loaded_leaves_an_interrupted_run(tmp_path: Pat
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["note"] == "quit before training began"
     assert metrics["files"] == ["config.json"]
+
+
+async def test_the_app_exits_1_when_its_run_failed(tmp_path: Path) -> None:
+    from fake_engine import FakeEngine
+    from pilot_helpers import SIZE, SMALL, fake_app
+
+    app = fake_app(SMALL, tmp_path, FakeEngine(fail_after=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.state == "error"
+        await pilot.press("q")
+    assert app.return_code == 1  # (what metrics.json says is the engine's part: tests/test_faults_run.py)

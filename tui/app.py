@@ -274,7 +274,8 @@ class RnnLstmApp(LiveView):
             deadline = time.monotonic() + self.QUIT_GRACE_SECONDS
             while any(run.alive for run in self.runs) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
-        self.exit(0)
+        failed = self.current is not None and self.current.owns_folder and self.current.error is not None
+        self.exit(return_code=1 if failed else 0)  # a run that failed (a full disk, say) fails the command, as headless
 
 
 def run_app(invocation: Invocation) -> int:

@@ -108,7 +108,7 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
             print(f"rnnlstm-tui: error: {type(failed).__name__}: {failed}{failure_note(run_dir)}", file=sys.stderr)
         elif app.return_code and kept is not None:
             print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
-    code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or (1 if failed else 0)
+    code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
     for run in app.runs:
         if run.alive and run.owns_folder:  # still importing TensorFlow or compiling past the quit grace: say so
             mark_interrupted(run.run_dir, run.config)
