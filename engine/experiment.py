@@ -155,7 +155,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     folder.write_forecasts(with_blanks(list(models), forecasts, dataset, config))  # a diverged model's: empty
     metrics = write_metrics(finals)
     for kind, model in models.items():
-        folder.save_model(kind, model)
+        if outcomes[kind].epochs_done > 0:  # an untrained model is not a result (metrics.json's files say so)
+            folder.save_model(kind, model)
     evidence = Evidence(
         config,
         dict(histories),

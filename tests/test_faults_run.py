@@ -128,10 +128,21 @@ def test_when_every_model_diverged_forecast_csv_still_has_the_truth(tmp_path: Pa
     from engine.replay import _previews
     from engine.runs import read_run
 
-    # At lr 0.5 the SimpleRNN blows up in its first epoch (see test_engine_training).
-    config = Config(epochs=2, learning_rate=0.5, models=("rnn",), forecast_every=0, inside=False)
+    config = Config(points=60, window=8, units=8, epochs=2, learning_rate=1e4, models=("rnn",), forecast_every=0)
     assert run_experiment(config, tmp_path / "run", lambda event: None).status == "diverged"
     lines = (tmp_path / "run" / "forecast.csv").read_text().splitlines()
-    assert lines[0] == "index,x,truth,rnn" and len(lines) == 1 + 180  # the seed's 180 forecast steps
-    assert lines[1].startswith("21,") and all(line.endswith(",") and line.split(",")[2] for line in lines[1:])
+    assert lines[0] == "index,x,truth,rnn" and len(lines) == 1 + 60 - 8  # a row per forecast step
+    assert lines[1].startswith("9,") and all(line.endswith(",") and line.split(",")[2] for line in lines[1:])
     assert _previews(read_run(tmp_path / "run"), ["rnn"]) == []  # reopened: nothing drawn for a diverged model
+
+
+def test_a_run_stopped_before_its_first_epoch_saves_no_untrained_model(tiny: Config, tmp_path: Path) -> None:
+    from engine.experiment import run_experiment
+    from engine.stop import StopSignal
+
+    stop = StopSignal()
+    stop.request()  # a restart that replaced this run before training began
+    finished = run_experiment(tiny, tmp_path / "run", lambda event: None, stop)
+    assert finished.metrics["rnn"]["epochs_done"] == 0
+    assert not (tmp_path / "run" / "rnn.keras").exists()
+    assert "rnn.keras" not in json.loads((tmp_path / "run" / "metrics.json").read_text())["files"]
