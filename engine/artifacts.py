@@ -95,9 +95,11 @@ def _json_safe(value: Any) -> Any:
 class RunFolder:
     """One run's folder and its files."""
 
-    def __init__(self, path: Path, *, classifier: bool = False) -> None:
+    def __init__(self, path: Path, *, classifier: bool = False, first_seed: int = 0) -> None:
         check_out_dir(path)
         self.classifier = classifier
+        self.first_seed = first_seed
+        """The run's ``--seed``; with several seeds, history rows carry ``first_seed + k``."""
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()  # models report from their own threads
@@ -105,13 +107,22 @@ class RunFolder:
         """Set once every file is written: a later failure (printing, say) must not mark the run failed."""
         self._history = LineFile(path / "history.csv")  # a failed append never leaves a torn line
         if self._history.tell() == 0:
-            columns = HISTORY_COLUMNS + (ACCURACY_COLUMNS if classifier else ())
+            columns = HISTORY_COLUMNS + (ACCURACY_COLUMNS if classifier else ()) + ("seed",)
             self._history.write(",".join(columns) + "\n")
 
     def append_epoch(self, report: EpochReport) -> None:
-        """Append one epoch's row and flush it to disk at once."""
-        line = f"{report.model},{report.epoch},{report.loss!r},{report.val_loss!r},{report.seconds:.4f}"
-        line += f",{report.accuracy!r},{report.val_accuracy!r}\n" if self.classifier else "\n"
+        """Append one epoch's row — one per seed where there are several — and flush it to disk at once."""
+        if report.seed_loss:
+            accuracies = report.seed_accuracy or (math.nan,) * len(report.seed_loss)
+            val_accuracies = report.seed_val_accuracy or accuracies
+            rows = list(zip(report.seed_loss, report.seed_val_loss, accuracies, val_accuracies, strict=True))
+        else:
+            rows = [(report.loss, report.val_loss, report.accuracy, report.val_accuracy)]
+        line = ""
+        for k, (loss, val_loss, accuracy, val_accuracy) in enumerate(rows):
+            line += f"{report.model},{report.epoch},{loss!r},{val_loss!r},{report.seconds:.4f}"
+            line += f",{accuracy!r},{val_accuracy!r}" if self.classifier else ""
+            line += f",{self.first_seed + k}\n"
         with self._lock:
             if not self._history.closed:
                 self._history.write(line)  # one write of a whole line: no torn rows

@@ -15,6 +15,9 @@ import keras
 from engine.events import EpochReport, ForecastReport, InsideReport, SampleReport, Status
 from engine.stop import StopSignal
 
+SEED_KEYS = ("seed_loss", "seed_val_loss", "seed_accuracy", "seed_val_accuracy")
+"""Logs the seeds' trainer adds: each seed's figure, next to their median under the plain name."""
+
 
 class StreamingCallback(keras.callbacks.Callback):
     """Hands ``EpochReport(model, epoch, loss, val_loss, seconds)`` to a plain callable after every epoch."""
@@ -41,6 +44,7 @@ class StreamingCallback(keras.callbacks.Callback):
                 accuracy=float(logs.get("accuracy", math.nan)),
                 val_accuracy=float(logs.get("val_accuracy", math.nan)),
                 seconds=time.perf_counter() - self._started,
+                **{key: tuple(logs[key]) for key in SEED_KEYS if key in logs},
             )
         )
 

@@ -18,6 +18,8 @@ __all__ = ["DEFAULT", "DEVICES", "MODEL_KINDS", "SETTING", "SETTINGS", "TASKS", 
 MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 """Recurrent layer kinds the engine can build, by the names users type."""
 
+MAX_SEEDS = 64
+"""Most seeds per model in one run."""
 TRAINERS: tuple[str, ...] = ("fast", "fit")
 """``fast`` is the engine's graph-mode loop; ``fit`` is plain ``model.fit`` (the reference)."""
 
@@ -121,6 +123,11 @@ class Config:
     seed: int = setting(
         0, "seed", "random seed for weights, shuffling and data", "--seed", kind="int", low=0, high=2**31 - 1,
         form=True,
+    )
+    seeds: int = setting(
+        1, "seeds", "train each model with seeds seed … seed+N-1 in one run: medians, bands and a verdict",
+        "--seeds", kind="int", low=1, high_of=lambda c: (MAX_SEEDS if c.trainer == "fast" else 1),
+        high_text="{} (the fit trainer: 1)", form=True,
     )
     forecast_every: int = setting(
         50, "forecast every", "epochs between live previews, 0 = off", "--forecast-every", kind="int", low=0,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.spread import Band, band
+
 
 class Status(StrEnum):
     """How a run or one model stands; the value is what ``metrics.json`` and the screen say."""
@@ -79,6 +81,21 @@ class EpochReport:
     accuracy: float = math.nan
     """Classifiers (the text task): the fraction of training windows whose next character was right."""
     val_accuracy: float = math.nan
+    seed_loss: tuple[float, ...] = ()
+    """With ``--seeds N`` > 1: each seed's loss (NaN once it diverged); ``loss`` is then their median."""
+    seed_val_loss: tuple[float, ...] = ()
+    seed_accuracy: tuple[float, ...] = ()
+    seed_val_accuracy: tuple[float, ...] = ()
+
+    @property
+    def loss_band(self) -> Band | None:
+        """Median and range of the seeds' losses; ``None`` for a run with one seed."""
+        return band(self.seed_loss) if self.seed_loss else None
+
+    @property
+    def val_band(self) -> Band | None:
+        """Median and range of the seeds' validation losses; ``None`` for a run with one seed."""
+        return band(self.seed_val_loss) if self.seed_val_loss else None
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,14 @@ class Forecast:
     x: np.ndarray
     truth: np.ndarray
     predicted: np.ndarray
+    """With several seeds: the median of their forecasts at each point."""
     rmse: float
+    """With several seeds: the median of their RMSEs."""
+    low: np.ndarray | None = None
+    """With several seeds: the lowest and highest forecast at each point (the band); else ``None``."""
+    high: np.ndarray | None = None
+    seed_rmse: tuple[float, ...] = ()
+    """With several seeds: each seed's RMSE."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,9 @@ class SampleReport:
     grammatical: float = math.nan
     """Built-in Reber corpus: the fraction of complete generated strings that the grammar accepts."""
     final: bool = False
+    seed_grammatical: tuple[float, ...] = ()
+    """With several seeds: each seed's grammatical fraction (``grammatical`` is their median; the
+    text shown is the first seed's)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,8 @@ class RunFinished:
     metrics: dict[str, dict[str, object]] = field(default_factory=dict)
     observations: tuple[str, ...] = ()
     """What the Guide's rules say about the finished run (also in ``observations.md``)."""
+    verdicts: tuple[str, ...] = ()
+    """With several seeds: how each pair of models compares (see :mod:`engine.spread`)."""
 
 
 Event = Phase | RunStarted | EpochReport | ForecastReport | SampleReport | InsideReport | ModelFinished | RunFinished

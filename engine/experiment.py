@@ -27,6 +27,7 @@ from engine.events import (
 from engine.metrics import LossTrack, model_metrics
 from engine.observe import Evidence, observations, observations_markdown
 from engine.safeio import record_failure
+from engine.seed_report import pair_verdicts, verdict_record
 from engine.stop import StopSignal
 from engine.tasks import solved_threshold
 
@@ -47,7 +48,7 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     stop = stop if stop is not None else StopSignal()
     sink(Phase(Stage.BUILDING if "tensorflow" in sys.modules else Stage.LOADING))
     device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
-    folder = RunFolder(run_dir, classifier=config.task == "text")
+    folder = RunFolder(run_dir, classifier=config.task == "text", first_seed=config.seed)
     try:
         folder.write_json("config.json", config.to_dict())
         folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
@@ -68,16 +69,23 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     from engine.forecast import make_preview, with_blanks
     from engine.inside import make_inside
     from engine.models import build_for, summary_text
+    from engine.seeds import build_replicas, seed_inside, seed_preview, seed_values, seeds_summary, train_seeds
     from engine.trainer import train_all
 
     dataset = make_dataset(config)
     about = describe(dataset)
     if about:  # a CSV's scale, a text's size and stride: kept with the settings
         folder.write_json("config.json", {**config.to_dict(), "data": about})
-    unroll = config.trainer == "fast" and dataset.inputs.shape[1] <= 50
+    replicas = {kind: build_replicas(kind, config, dataset) for kind in config.models} if config.seeds > 1 else {}
     # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
     # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
-    models = {kind: build_for(kind, config, dataset, unroll=unroll and kind == "rnn") for kind in config.models}
+    unroll = config.trainer == "fast" and dataset.inputs.shape[1] <= 50
+    models = {
+        kind: (
+            replicas[kind].models[0] if replicas else build_for(kind, config, dataset, unroll=unroll and kind == "rnn")
+        )
+        for kind in config.models
+    }
     summaries = {kind: summary_text(model) for kind, model in models.items()}
     params = {kind: int(model.count_params()) for kind, model in models.items()}
     folder.write_text("summaries.txt", "\n\n".join(summaries.values()) + "\n")
@@ -88,9 +96,14 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
 
     previews = {kind: make_preview(kind, model, dataset, config) for kind, model in models.items()}
     histories = {kind: LossTrack(solved_below=solved_below) for kind in models}
+    seed_tracks = {kind: [LossTrack(solved_below=solved_below) for _ in range(config.seeds)] for kind in replicas}
+    if replicas:  # every seed's preview through the first seed's model, merged into a median and band
+        previews = {kind: seed_preview(replicas[kind], models[kind], previews[kind]) for kind in models}
 
     def on_epoch(report: EpochReport) -> None:
         histories[report.model].add_report(report)
+        for k, track in enumerate(seed_tracks.get(report.model, ())):
+            track.add_seed(report, k)
         folder.append_epoch(report)
         sink(report)
 
@@ -100,6 +113,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         sink(report)
 
     insides = {kind: make_inside(kind, model, dataset, config) for kind, model in models.items() if config.inside}
+    if replicas:
+        insides = {kind: seed_inside(replicas[kind], models[kind], inside) for kind, inside in insides.items()}
     latest_inside: dict[str, InsideReport] = {}
 
     def on_inside(report: ForecastReport | SampleReport | InsideReport) -> None:
@@ -117,10 +132,13 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
             callbacks.append(PreviewCallback(config.forecast_every, insides[kind], on_inside))
         return callbacks
 
-    outcomes = train_all(models, dataset, config, callbacks_for, stop)
+    if replicas:
+        outcomes = train_all(replicas, dataset, config, callbacks_for, stop, trainer=train_seeds)
+    else:
+        outcomes = train_all(models, dataset, config, callbacks_for, stop)
     status = run_status([o.status for o in outcomes.values()])
 
-    def write_metrics(finals: dict[str, ForecastReport | SampleReport]) -> dict[str, dict]:
+    def write_metrics(finals: dict[str, ForecastReport | SampleReport]) -> tuple[dict[str, dict], list[str]]:
         metrics = {
             kind: model_metrics(
                 histories[kind],
@@ -130,11 +148,15 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
                 outcomes[kind].seconds,
                 finals.get(kind),
             )
+            if not replicas
+            else seeds_summary(config, seed_tracks[kind], params[kind], outcomes[kind], finals.get(kind))
             for kind in models
         }
         judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
-        folder.write_json("metrics.json", {"status": status, "device": device, **judged, "models": metrics})
-        return metrics
+        verdicts = [verdict_record(v) for v in pair_verdicts(metrics)]
+        seeds = {"seeds": config.seeds, "verdicts": verdicts} if replicas else {}
+        folder.write_json("metrics.json", {"status": status, "device": device, **judged, **seeds, "models": metrics})
+        return metrics, [str(v["text"]) for v in verdicts]
 
     # Written at once, so a process killed while forecasting or saving still leaves the truth.
     write_metrics({})
@@ -153,9 +175,15 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
                 folder.write_states(latest_inside[kind])
     forecasts = {k: r.forecast for k, r in finals.items() if isinstance(r, ForecastReport)}
     folder.write_forecasts(with_blanks(list(models), forecasts, dataset, config))  # a diverged model's: empty
-    metrics = write_metrics(finals)
+    metrics, verdicts = write_metrics(finals)
     for kind, model in models.items():
-        if outcomes[kind].epochs_done > 0:  # an untrained model is not a result (metrics.json's files say so)
+        if outcomes[kind].epochs_done == 0:  # an untrained model is not a result (metrics.json's files say so)
+            continue
+        if kind in replicas:  # every seed's model, its weights copied back from the replicas
+            replicas[kind].copy_back()
+            for seed, seed_model in zip(seed_values(config), replicas[kind].models, strict=True):
+                folder.save_model(f"{kind}-seed{seed}", seed_model)
+        else:
             folder.save_model(kind, model)
     evidence = Evidence(
         config,
@@ -170,7 +198,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     folder.write_text("observations.md", observations_markdown(said))
     write_metrics(finals)  # again, now that its list of files is complete
     folder.complete = True
-    finished = RunFinished(folder.path, status, metrics, tuple(said))
+    finished = RunFinished(folder.path, status, metrics, tuple(said), tuple(verdicts))
     sink(finished)
     return finished
 

@@ -24,6 +24,7 @@ from engine.events import (
 )
 from engine.metrics import baseline_text, metrics_table
 from engine.safeio import failure_note
+from engine.seed_report import seeds_text
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
 PROGRESS_INTERVAL = 1.0
@@ -33,8 +34,9 @@ PROGRESS_INTERVAL = 1.0
 class ProgressPrinter:
     """Turns engine events into at most one progress line per second, then a metrics table."""
 
-    def __init__(self, stream: TextIO, epochs: int, task: str = "damped") -> None:
+    def __init__(self, stream: TextIO, epochs: int, task: str = "damped", seeds: int = 1) -> None:
         self.stream = stream
+        self.seeds = seeds
         self.epochs = epochs
         self.task = task
         self.latest: dict[str, EpochReport] = {}
@@ -58,10 +60,13 @@ class ProgressPrinter:
                 if event.data:
                     self._line(f"data {event.data}")
                 self._line(baseline_text(self.task, event.baseline, event.solved_below))
+                if self.seeds > 1:
+                    self._line(f"{self.seeds} seeds per model: each figure below is the median over the seeds")
             elif isinstance(event, ModelFinished):
                 self._line(f"{event.model} {event.status} at epoch {event.epoch}")
             elif isinstance(event, RunFinished):
                 self._write(metrics_table(event.metrics, self.task) + "\n")
+                self._write(seeds_text(event.metrics, self.task, event.verdicts))
                 if event.observations:
                     self._write("\n".join(f"- {sentence}" for sentence in event.observations) + "\n")
                 self._line(f"{event.status}; artifacts in {event.run_dir}")
@@ -119,7 +124,9 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     run_dir: Path | None = None
     try:
         run_dir = invocation.out or new_run_dir(Path("runs"))
-        finished = run_experiment(invocation.config, run_dir, ProgressPrinter(stream, config.epochs, config.task), stop)
+        finished = run_experiment(
+            invocation.config, run_dir, ProgressPrinter(stream, config.epochs, config.task, config.seeds), stop
+        )
     except (DeviceError, RunFolderError) as error:
         _remove_if_empty(run_dir)
         print(f"rnnlstm-tui: error: {error}", file=sys.stderr)

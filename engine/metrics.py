@@ -67,6 +67,13 @@ class LossTrack:
             self.accuracy.append(report.accuracy)
             self.val_accuracy.append(report.val_accuracy)
 
+    def add_seed(self, report: EpochReport, k: int) -> None:
+        """Record seed ``k``'s figures of a report from a run with several seeds."""
+        self.add_losses(report.epoch, report.seed_loss[k], report.seed_val_loss[k])
+        if report.seed_val_accuracy:
+            self.accuracy.append(report.seed_accuracy[k])
+            self.val_accuracy.append(report.seed_val_accuracy[k])
+
     def add_losses(self, epoch: int, loss: float, val_loss: float) -> None:
         """Record one epoch."""
         self.epochs.append(epoch)
@@ -138,9 +145,16 @@ def model_metrics(
 
 def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
     """One model's final metrics (``metrics.json``'s form) as the text of each column."""
+    status = status_text(str(metrics["status"]), metrics["epochs_done"], metrics.get("solved_epoch"))
+    seeds = metrics.get("n_seeds")
+    if seeds:  # several seeds: the row holds their medians
+        if metrics.get("solved_in"):
+            status += f", solved in {metrics['solved_in']} of {seeds}"
+        if metrics.get("finite_seeds") != seeds:
+            status += f", n = {metrics.get('finite_seeds')} of {seeds}"
     return {
         "model": model,
-        "status": status_text(str(metrics["status"]), metrics["epochs_done"], metrics.get("solved_epoch")),
+        "status": status,
         "params": f"{metrics['params']:,}",
         "loss": number(metrics["final_loss"], LOSS_FORMAT),
         "val": number(metrics["final_val_loss"], LOSS_FORMAT),

@@ -31,6 +31,7 @@ from engine.events import (
     Status,
 )
 from engine.runs import RunInfo, number, read_history, read_run
+from engine.spread import band
 from engine.stop import StopSignal
 
 FOLLOW_SECONDS = 0.5
@@ -66,16 +67,23 @@ def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal)
     sink(_started(run, models))
     sink(Phase(Stage.TRAINING))
     offset = 0
+    pending: dict[tuple[str, int], list[dict[str, str]]] = {}
+    """A run with several seeds writes one row per seed: an epoch is reported once all its seeds are in."""
     while True:
         # Read the history after the status: lines written just before a run ends are still reported.
         rows, offset = read_history(run_dir, offset)
         for row in rows:
             model, epoch = row["model"], number(row["epoch"])
             if model in models and math.isfinite(epoch):
-                sink(_report(row, int(epoch), config.epochs))
+                group = pending.setdefault((model, int(epoch)), [])
+                group.append(row)
+                if len(group) >= config.seeds:
+                    sink(_report(pending.pop((model, int(epoch))), int(epoch), config.epochs))
         if run.status != Status.RUNNING or stop.wait(FOLLOW_SECONDS):
             break
         run = read_run(run_dir)
+    for (_, epoch), group in sorted(pending.items(), key=lambda item: item[0][1]):  # a run cut short mid-epoch
+        sink(_report(group, epoch, config.epochs))
     status = _status(run.status)
     for model in models:
         done = run.model_figure(model, "epochs_done")
@@ -88,7 +96,9 @@ def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal)
         )
     for report in _previews(run, models):
         sink(report)
-    finished = RunFinished(run_dir, status, {m: v for m, v in run.metrics.get("models", {}).items() if m in models})
+    verdicts = tuple(str(v.get("text", "")) for v in run.metrics.get("verdicts") or [] if isinstance(v, dict))
+    metrics = {m: v for m, v in run.metrics.get("models", {}).items() if m in models}
+    finished = RunFinished(run_dir, status, metrics, verdicts=verdicts)
     sink(finished)
     return finished
 
@@ -120,16 +130,33 @@ def _started(run: RunInfo, models: list[str]) -> RunStarted:
     )
 
 
-def _report(row: dict[str, str], epoch: int, epochs: int) -> EpochReport:
+def _report(rows: list[dict[str, str]], epoch: int, epochs: int) -> EpochReport:
+    """One model's epoch from its history row, or from its rows, one per seed (then their medians, as live)."""
+
+    def column(key: str) -> tuple[float, ...]:
+        return tuple(number(row.get(key)) for row in rows)
+
+    first = rows[0]
+    if len(rows) == 1:
+        loss, val_loss, seconds, accuracy, val_accuracy = (
+            column(k)[0] for k in ("loss", "val_loss", "seconds", "accuracy", "val_accuracy")
+        )
+        return EpochReport(first["model"], epoch, epochs, loss, val_loss, seconds, accuracy, val_accuracy)
+    classifier = "accuracy" in first
+    seeds = {k: column(k) for k in ("loss", "val_loss", "accuracy", "val_accuracy")}
     return EpochReport(
-        row["model"],
+        first["model"],
         epoch,
         epochs,
-        number(row.get("loss")),
-        number(row.get("val_loss")),
-        number(row.get("seconds")),
-        number(row.get("accuracy")),
-        number(row.get("val_accuracy")),
+        band(seeds["loss"]).median,
+        band(seeds["val_loss"]).median,
+        max(column("seconds")),
+        band(seeds["accuracy"]).median,
+        band(seeds["val_accuracy"]).median,
+        seed_loss=seeds["loss"],
+        seed_val_loss=seeds["val_loss"],
+        seed_accuracy=seeds["accuracy"] if classifier else (),
+        seed_val_accuracy=seeds["val_accuracy"] if classifier else (),
     )
 
 

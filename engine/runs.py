@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import DEFAULT, SETTINGS
+from engine.spread import band
 
 
 @dataclass
@@ -139,15 +140,23 @@ def number(text: str | None) -> float:
 
 
 def val_curves(path: Path) -> dict[str, Curves]:
-    """Every model's curves in the run at ``path`` (empty where ``history.csv`` is missing or unreadable)."""
-    curves: dict[str, Curves] = {}
+    """Every model's curves in the run at ``path`` (empty where ``history.csv`` is missing or unreadable).
+
+    A run with several seeds has a row per seed and epoch: its curve is the median over the seeds.
+    """
+    by_epoch: dict[str, dict[int, list[tuple[float, float]]]] = {}
     for row in read_history(path)[0]:
-        curve = curves.setdefault(row["model"], Curves())
         epoch = number(row["epoch"])
         if math.isfinite(epoch):
-            curve.epochs.append(int(epoch))
-            curve.loss.append(number(row.get("loss")))
-            curve.val_loss.append(number(row.get("val_loss")))
+            seeds = by_epoch.setdefault(row["model"], {}).setdefault(int(epoch), [])
+            seeds.append((number(row.get("loss")), number(row.get("val_loss"))))
+    curves: dict[str, Curves] = {}
+    for model, epochs in by_epoch.items():
+        curve = curves[model] = Curves()
+        for epoch, values in epochs.items():
+            curve.epochs.append(epoch)
+            curve.loss.append(values[0][0] if len(values) == 1 else band([v[0] for v in values]).median)
+            curve.val_loss.append(values[0][1] if len(values) == 1 else band([v[1] for v in values]).median)
     return curves
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import keras
@@ -40,6 +40,8 @@ class Outcome:
     status: Status
     epochs_done: int
     seconds: float
+    diverged_at: tuple[int | None, ...] = ()
+    """With several seeds: the epoch each seed diverged at, ``None`` for the seeds that did not."""
 
 
 def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) -> EpochFunction:
@@ -180,14 +182,18 @@ TRAINERS = {"fast": train_fast, "fit": train_fit}
 
 
 def train_all(
-    models: dict[str, keras.Model],
+    models: Mapping[str, object],
     dataset: Dataset,
     config: Config,
     callbacks_for: Callable[[str], list[keras.callbacks.Callback]],
     stop: StopSignal,
+    trainer: Callable[..., Outcome] | None = None,
 ) -> dict[str, Outcome]:
-    """Train every model, each in its own thread; re-raise the first error any of them hit."""
-    trainer = TRAINERS[config.trainer]
+    """Train every model, each in its own thread; re-raise the first error any of them hit.
+
+    ``trainer`` defaults to the configured one; the seeds' trainer is passed in with replica sets as ``models``.
+    """
+    trainer = trainer or TRAINERS[config.trainer]
     outcomes: dict[str, Outcome] = {}
     errors: list[BaseException] = []
 

@@ -1,0 +1,167 @@
+"""``--seeds N``: train N replicas of a model at once and report them as one model with a spread.
+
+The training loop mirrors :func:`engine.trainer.train_fast` — the same callbacks, once per
+epoch — but each epoch trains every replica (:mod:`engine.replicas`) and the logs it hands
+the callbacks carry each seed's figures next to their median. Previews run each seed's
+weights through one compiled preview (a probe model), then merge into a median with a band.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import keras
+import numpy as np
+
+from engine.callbacks import TrainingGuard
+from engine.config import Config
+from engine.data import Dataset
+from engine.events import Forecast, ForecastReport, InsideReport, SampleReport, Status
+from engine.forecast import Preview
+from engine.metrics import LossTrack
+from engine.replicas import ReplicaWeights, make_replica_epoch
+from engine.seed_report import model_summary, seed_metrics
+from engine.spread import finite
+from engine.stop import StopSignal
+from engine.trainer import Outcome
+
+LOSS_KEYS = ("loss", "val_loss")
+"""A seed whose loss or val loss is not finite has diverged."""
+
+
+def seed_values(config: Config) -> list[int]:
+    """The seeds of a run: ``seed … seed+N−1``."""
+    return [config.seed + k for k in range(config.seeds)]
+
+
+def build_replicas(kind: str, config: Config, dataset: Dataset) -> ReplicaWeights:
+    """One Keras model per seed, each initialised exactly as a run with that seed alone, stacked."""
+    from engine.models import build_for
+
+    return ReplicaWeights([build_for(kind, config.replace(seed=seed), dataset) for seed in seed_values(config)])
+
+
+def headline_logs(logs: dict[str, np.ndarray], diverged_at: list[int | None], epoch: int) -> dict[str, object]:
+    """Mark seeds that diverged this epoch, blank every diverged seed, and add the medians.
+
+    Returns the logs the callbacks see: ``loss`` etc. are the median over the seeds still
+    running (NaN when none is: the model has diverged), ``seed_loss`` etc. each seed's value.
+    """
+    count = len(diverged_at)
+    for k in range(count):
+        if diverged_at[k] is None and not all(math.isfinite(float(logs[key][k])) for key in LOSS_KEYS):
+            diverged_at[k] = epoch
+    alive = np.array([at is None for at in diverged_at])
+    result: dict[str, object] = {}
+    for key, values in logs.items():
+        values = np.where(alive, values.astype(float), math.nan)
+        good = finite(values)
+        result[key] = float(np.median(good)) if len(good) else math.nan
+        result[f"seed_{key}"] = tuple(float(v) for v in values)
+    return result
+
+
+def train_seeds(
+    name: str,
+    weights: ReplicaWeights,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+) -> Outcome:
+    """Train every replica of ``name`` for ``config.epochs``; stop when asked or when all diverged."""
+    epoch_function = make_replica_epoch(weights, dataset, config)
+    lead = weights.models[0]  # the model the callbacks see; stop_training is read from it
+    guard = TrainingGuard(stop)
+    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=lead, epochs=config.epochs)
+    # Each seed's own stream of permutations: the one a run with that seed alone would draw.
+    rngs = [np.random.default_rng(seed) for seed in seed_values(config)]
+    diverged_at = weights.diverged_at
+    started = time.perf_counter()
+    lead.stop_training = False
+    callback_list.on_train_begin()
+    for epoch in range(config.epochs):
+        if stop.is_set():
+            guard.on_epoch_end(epoch - 1, {})
+            break
+        callback_list.on_epoch_begin(epoch)
+        n = dataset.n_train
+        orders = np.stack([rng.permutation(n) if config.shuffle else np.arange(n) for rng in rngs])
+        callback_list.on_epoch_end(epoch, headline_logs(epoch_function(orders), diverged_at, epoch + 1))
+        if lead.stop_training:
+            break
+    callback_list.on_train_end()
+    seconds = time.perf_counter() - started
+    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, seconds, tuple(diverged_at))
+
+
+def seed_preview(weights: ReplicaWeights, probe: keras.Model, preview: Preview) -> Preview:
+    """``preview`` of every seed still running (each one's weights copied into ``probe``), merged."""
+
+    def run(epoch: int, final: bool) -> ForecastReport | SampleReport:
+        reports = []
+        for k in range(weights.count):
+            weights.copy_to(k, probe)
+            reports.append(None if weights.diverged_at[k] is not None else preview(epoch, final))
+        return merge_reports(reports)
+
+    return run
+
+
+def seed_inside(
+    weights: ReplicaWeights, probe: keras.Model, inside: Callable[[int, bool], InsideReport]
+) -> Callable[[int, bool], InsideReport]:
+    """A look inside the first seed (gates and gradients of one model; a median of gates would be no model)."""
+
+    def run(epoch: int, final: bool) -> InsideReport:
+        weights.copy_to(0, probe)
+        return inside(epoch, final)
+
+    return run
+
+
+def merge_reports(reports: list[ForecastReport | SampleReport | None]) -> ForecastReport | SampleReport:
+    """One report for all seeds: the median forecast with its min–max band, or the first seed's text."""
+    present = [r for r in reports if r is not None]
+    first = present[0]
+    if isinstance(first, SampleReport):
+        scores = tuple(r.grammatical if isinstance(r, SampleReport) else math.nan for r in reports)
+        good = finite(scores)
+        return replace(first, grammatical=float(np.median(good)) if len(good) else math.nan, seed_grammatical=scores)
+    forecasts = [r.forecast if isinstance(r, ForecastReport) else None for r in reports]
+    return replace(first, forecast=merge_forecasts(forecasts))
+
+
+def merge_forecasts(forecasts: list[Forecast | None]) -> Forecast:
+    """Pointwise median and min–max of the seeds whose forecast is finite throughout."""
+    template = next(f for f in forecasts if f is not None)
+    seed_rmse = tuple(f.rmse if f is not None else math.nan for f in forecasts)
+    usable = [f.predicted for f in forecasts if f is not None and np.isfinite(f.predicted).all()]
+    if usable:
+        stacked = np.stack(usable)
+        median, low, high = np.median(stacked, axis=0), stacked.min(axis=0), stacked.max(axis=0)
+    else:
+        median = low = high = np.full_like(template.predicted, math.nan)
+    good = finite(seed_rmse)
+    rmse = float(np.median(good)) if len(good) else math.nan
+    return replace(template, predicted=median, rmse=rmse, low=low, high=high, seed_rmse=seed_rmse)
+
+
+def seeds_summary(
+    config: Config, tracks: list[LossTrack], params: int, outcome: Outcome, final: ForecastReport | SampleReport | None
+) -> dict[str, object]:
+    """A model's ``metrics.json`` entry for a run with several seeds: each seed's figures and their medians."""
+    per_seed = []
+    for k, seed in enumerate(seed_values(config)):
+        extra: dict[str, float] = {}
+        if isinstance(final, ForecastReport) and final.forecast.seed_rmse:
+            extra["forecast_rmse"] = final.forecast.seed_rmse[k]
+        if isinstance(final, SampleReport) and final.seed_grammatical:
+            extra["grammatical"] = final.seed_grammatical[k]
+        diverged_at = outcome.diverged_at[k] if outcome.diverged_at else None
+        done, seconds = outcome.epochs_done, outcome.seconds
+        per_seed.append(seed_metrics(seed, tracks[k], params, outcome.status, diverged_at, done, seconds, extra))
+    return model_summary(per_seed, params, outcome.status, outcome.epochs_done, outcome.seconds)
