@@ -68,6 +68,27 @@ def scaling_table(fit: dict, fast: dict) -> list[str]:
     return lines
 
 
+SEEDS = 8
+"""Seeds per model in the ``seeds`` section: the issue's goal is set for 8."""
+
+
+def seeds_table(seeds: dict, config: Config) -> list[str]:
+    """Markdown rows: one run of the seed's way vs N seeds of every model in one run of ours, whole processes."""
+    n, slow, fast = seeds["seeds"], seeds["seed_way_s"], seeds["ours_s"]
+    return [
+        f"--seeds {n}: the seed's way once vs ours with {n} seeds per model — epochs {config.epochs}, "
+        "whole processes (start and TensorFlow import included)",
+        "",
+        "| run | seconds | peak RSS (MB) |",
+        "|---|---:|---:|",
+        f"| seed's way, one seed per model | {slow:.1f} | {seeds['seed_way']['peak_rss_mb']:.0f} |",
+        f"| ours, {n} seeds per model | {fast:.1f} | {seeds['ours']['peak_rss_mb']:.0f} |",
+        "",
+        f"Ours trains {n}× the models in {fast / slow:.2f} of the time: {_ratio(n * slow, fast)} the seed's way's "
+        "throughput per run.",
+    ]
+
+
 def _ratio(slow: float, fast: float) -> str:
     return f"{slow / fast:.1f}×" if fast > 0 else "—"
 
@@ -98,6 +119,9 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
             f"Listing {listing['folders']} run folders (config.json and metrics.json of each): "
             f"{listing['seconds']:.3f} s, median of {listing['repeats']}",
         ]
+    if "seeds" in sections:
+        data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick)
+        lines += ["", *seeds_table(data["seeds"], config)]
     for section in extra:
         lines += ["", *section(config, data, quick)]
     text = "\n".join(lines)
@@ -136,8 +160,8 @@ def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m engine.bench``: compare (default), or ``--suite`` for the scaling curves too."""
-    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing"))
-    sections = {args.only} if args.only else {"compare", "scaling", "listing"} if args.suite else {"compare"}
+    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing", "seeds"))
+    sections = {args.only} if args.only else {"compare", "scaling", "listing", "seeds"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0
 

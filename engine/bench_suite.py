@@ -211,3 +211,30 @@ def measure_listing(folders: int, repeats: int = 5) -> dict:
             times.append(time.perf_counter() - started)
         assert len(listed) == folders
     return {"folders": folders, "seconds": statistics.median(times), "repeats": repeats}
+
+
+def run_seeds(config: Config) -> dict:
+    """One whole run of ``config`` (its ``--seeds``) into a temporary folder, as headless runs it."""
+
+    from engine.experiment import run_experiment
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as temp:
+        finished = run_experiment(config, Path(temp) / "run", lambda event: None)
+    figures = {
+        k: {"final_val_loss": m["final_val_loss"], "n": m.get("finite_seeds", 1)} for k, m in finished.metrics.items()
+    }
+    return {"run_s": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb(), "models": figures}
+
+
+def measure_seeds(config: Config, seeds: int, quick: bool = False) -> dict:
+    """The seed's way once vs ours with ``seeds`` seeds per model, each a whole fresh process (TF import
+    included); ``quick``: both in this process (a smoke test of the code path, not a measurement)."""
+    measure = measurer(quick)
+    started = time.perf_counter()
+    seed_way = measure(measure_seed, config)
+    seed_wall = time.perf_counter() - started
+    started = time.perf_counter()
+    ours = measure(run_seeds, config.replace(seeds=seeds))
+    ours_wall = time.perf_counter() - started
+    return {"seeds": seeds, "seed_way_s": seed_wall, "seed_way": seed_way, "ours_s": ours_wall, "ours": ours}

@@ -23,8 +23,11 @@ def test_bench_suite_runs_end_to_end_and_writes_its_tables(tmp_path: Path) -> No
     assert data["ours"]["peak_rss_mb"] > 100
     assert [row["epochs"] for row in data["scaling_fit"]["rows"]] == [2]
     assert data["first_frame_s"] > 0
+    seeds = data["seeds"]
+    assert seeds["seeds"] == 2 and seeds["ours"]["models"]["rnn"]["n"] == 2 and seeds["seed_way_s"] > 0
     (headless, tui), *_ = data["tui_pairs"]
     assert tui["whole_s"] > 0 and headless["whole_s"] > 0 and tui["key_latency_ms"]
     markdown = (tmp_path / "bench.md").read_text()
     assert "| whole experiment |" in markdown and "TUI overhead" in markdown
+    assert "| ours, 2 seeds per model |" in markdown
     assert markdown.strip() in result.stdout

@@ -142,7 +142,7 @@ def test_a_text_run_writes_samples_accuracy_and_perplexity(tmp_path: Path) -> No
     samples = (tmp_path / "run" / "samples.txt").read_text(encoding="utf-8")
     assert samples.count("=== rnn, epoch") == 3 and "(final)" in samples  # previews at 1 and 2, then the final
     header = (tmp_path / "run" / "history.csv").read_text().splitlines()[0]
-    assert header == "model,epoch,loss,val_loss,seconds,accuracy,val_accuracy"
+    assert header == "model,epoch,loss,val_loss,seconds,accuracy,val_accuracy,seed"
     model = json.loads((tmp_path / "run" / "metrics.json").read_text())["models"]["rnn"]
     assert 0 < model["final_val_accuracy"] <= 1
     assert model["perplexity"] == pytest.approx(np.exp(model["final_val_loss"]))

@@ -37,6 +37,7 @@ from tui.live import LiveView
 from tui.panes import ForecastPane, MetricsPane, SizeNotice, SummariesPane
 from tui.runner import Run, RunFolders
 from tui.runs_screen import RunsScreen
+from tui.seed_tables import SeedsView
 from tui.settings import SettingsScreen
 from tui.training import TrainingPane
 
@@ -45,6 +46,7 @@ TABS = dict(zip(TAB_IDS, PANES, strict=True))
 """Tab pane ids and their contents, in the order of the keys 1–6."""
 RUN_ACTIONS = frozenset(
     {"start", "stop", "restart", "settings", "toggle_log", "toggle_smooth", "show_tab", "export", "runs", "window"}
+    | {"toggle_seeds"}
 )
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
@@ -193,7 +195,14 @@ class RnnLstmApp(LiveView):
             return bool(self.screen.query("HelpPanel"))
         if action == "window":  # the arrows choose a window only on the Inside tab; elsewhere they move focus
             return self.query_one(TabbedContent).active == "inside"
+        if action == "toggle_seeds":  # only a finished run with several seeds has a per-seed table
+            return self.config.seeds > 1 and not self.active and self.current is not None
         return {"start": not self.active, "stop": self.active, "export": self.current is not None}.get(action, True)
+
+    def action_toggle_seeds(self) -> None:
+        """Metrics tab: show or hide the table of each seed's figures."""
+        self.query_one(TabbedContent).active = "metrics"
+        self.query_one(SeedsView).toggle_seeds()
 
     def action_stop(self) -> None:
         """Stop after the current epoch; the run folder is still written completely."""

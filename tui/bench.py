@@ -175,8 +175,9 @@ def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """The TUI section alone, or with ``--suite`` the engine's compare and scaling sections first."""
-    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "listing", "tui"))
-    sections = {args.only} if args.only else {"compare", "scaling", "listing", "tui"} if args.suite else {"tui"}
+    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "listing", "seeds", "tui"))
+    every = {"compare", "scaling", "listing", "seeds", "tui"}
+    sections = {args.only} if args.only else every if args.suite else {"tui"}
     extra = [tui_section] if "tui" in sections else []
     print(bench.run(config, sections - {"tui"}, args.quick, args.results, extra))
     return 0

@@ -20,6 +20,7 @@ from textual_plotext import PlotextPlot
 
 from engine.events import EpochReport
 from engine.metrics import LossTrack
+from engine.spread import BAND_TEXT
 
 MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
@@ -91,6 +92,9 @@ class Curve:
     color: str
     reference: bool = False
     """A reference line (the task's baseline): never smoothed, no faint raw copy."""
+    low: Series | None = None
+    """With several seeds: the band's lower and upper edge at each x (``y`` is then the median)."""
+    high: Series | None = None
 
 
 @dataclass
@@ -99,12 +103,41 @@ class LossHistory(LossTrack):
 
     latest: EpochReport | None = None
     seconds: list[float] = field(default_factory=list)
+    loss_low: list[float] = field(default_factory=list)
+    """With several seeds: each epoch's band edges (the engine's :func:`engine.spread.band`)."""
+    loss_high: list[float] = field(default_factory=list)
+    val_low: list[float] = field(default_factory=list)
+    val_high: list[float] = field(default_factory=list)
+    seeds: int = 1
+    """Seeds per model in the run; 1: no bands."""
+    finite_seeds: int = 1
+    """Seeds still training (not diverged) at the latest epoch."""
 
     def add(self, report: EpochReport) -> None:
         """Record one epoch report (losses, accuracies and best val via :class:`LossTrack`)."""
         self.add_report(report)
         self.seconds.append(report.seconds)
         self.latest = report
+        if (loss_band := report.loss_band) and (val_band := report.val_band):
+            self.loss_low.append(loss_band.low)
+            self.loss_high.append(loss_band.high)
+            self.val_low.append(val_band.low)
+            self.val_high.append(val_band.high)
+            self.seeds, self.finite_seeds = val_band.of, val_band.n
+
+    def band_of(self, which: str) -> tuple[list[float] | None, list[float] | None]:
+        """The band's (low, high) edges of ``loss`` or ``val``; ``(None, None)`` for one seed."""
+        if not self.val_low:
+            return None, None
+        return (self.loss_low, self.loss_high) if which == "loss" else (self.val_low, self.val_high)
+
+    @property
+    def band_text(self) -> str:
+        """What a chart says of this model's band: ``median, min–max of 8`` (``(7 left)`` once one diverged)."""
+        if not self.val_low:
+            return ""
+        left = f" ({self.finite_seeds} left)" if self.finite_seeds != self.seeds else ""
+        return f"median, {BAND_TEXT} of {self.seeds}{left}"
 
     def recent_rate(self, window_seconds: float = 3.0) -> float:
         """Epochs per second over about the last ``window_seconds``.
@@ -187,11 +220,18 @@ class CurveChart(Chart):
         shown, faint = [], []
         for curve in curves:
             x, y = drawable(curve.x, curve.y, log=log)
-            if len(x):
-                if smooth and not curve.reference:
-                    faint.append(Curve(curve.label, x, y, faint_color(curve.color)))
-                    y = ema(y)
-                shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
+            if not len(x):
+                continue
+            if curve.low is not None and curve.high is not None:  # the band's edges, dim, behind the median
+                for edge in (curve.low, curve.high):
+                    ex, ey = drawable(curve.x[: len(edge)], edge, log=log)
+                    if len(ex):
+                        faint.append(Curve("", ex, ema(ey) if smooth else ey, faint_color(curve.color)))
+            elif smooth and not curve.reference:
+                faint.append(Curve(curve.label, x, y, faint_color(curve.color)))
+            if smooth and not curve.reference:
+                y = ema(y)
+            shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
         title = self.chart_title + (" · log" if log else "") + (" · EMA" if smooth else "")
         self.show(title, shown, log=log, faint=faint)
 
@@ -204,9 +244,16 @@ class ForecastChart(Chart):
         self.x_label = "x"
 
     def draw(self, truth: Curve | None, forecasts: Sequence[Curve], title: str) -> None:
-        """Show ``truth`` first, then one curve per model (a diverged forecast's NaNs dropped)."""
+        """Show ``truth`` first, then one curve per model (a diverged forecast's NaNs dropped);
+        a model with several seeds has its band's edges drawn dim behind its median."""
         curves = [Curve(c.label, *drawable(c.x, c.y, log=False), c.color) for c in (truth, *forecasts) if c]
-        self.show(title, curves)
+        faint = [
+            Curve("", *drawable(c.x, edge, log=False), faint_color(c.color))
+            for c in forecasts
+            for edge in (c.low, c.high)
+            if edge is not None
+        ]
+        self.show(title, curves, faint=faint)
 
 
 def _lists(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:

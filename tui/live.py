@@ -70,7 +70,7 @@ class LiveView(App[int]):
         self.baseline = math.nan
         self.device, self.state = "", "starting"
         await self.query_one(TrainingPane).reset(config.models, config.epochs)
-        self.query_one(MetricsPane).reset(config.models, run_dir, config.task)
+        self.query_one(MetricsPane).reset(config.models, run_dir, config.task, config.seeds)
         data = make_dataset(config)
         truth = Curve("truth" if data.per_step else "target", data.x, data.y, TRUTH_COLOR)
         preview = TASK_INFO[config.task].preview
@@ -144,7 +144,7 @@ class LiveView(App[int]):
             finished = message.finished
             self._show_progress()
             self.active, self.state = False, finished.status
-            self.query_one(MetricsPane).show_final(finished.metrics)
+            self.query_one(MetricsPane).show_final(finished.metrics, finished.verdicts)
             self.show_guide(list(finished.observations))
             self.dirty.discard("guide")  # the engine's final word stays
             self._redraw()  # the final curves at once, not at the next tick

@@ -6,7 +6,7 @@ hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Label, Static
 from engine.config import Config
 from engine.events import ForecastReport, ModelFinished, SampleReport, number, status_text
 from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, headings_for, metric_cells, perplexity
+from engine.spread import BAND_TEXT
 from tui.charts import (
     MODEL_COLORS,
     Curve,
@@ -25,6 +26,7 @@ from tui.charts import (
     LossHistory,
 )
 from tui.samples import SamplesView
+from tui.seed_tables import SeedsView
 
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
@@ -88,7 +90,11 @@ class ForecastPane(Vertical):
         """The latest text of each model (the text task)."""
         if reports:
             self.query_one(SamplesView).show(reports)
-            lines = [f"{r.model}: {'final' if r.final else 'preview'} after epoch {r.epoch}" for r in reports]
+            lines = [
+                f"{r.model}: {'final' if r.final else 'preview'} after epoch {r.epoch}"
+                + (f" (first of {len(r.seed_grammatical)} seeds)" if r.seed_grammatical else "")
+                for r in reports
+            ]
             self.query_one("#forecast-status", Label).update(" · ".join(lines) + " · the prompt is dim")
 
     def draw(self, reports: Iterable[ForecastReport]) -> None:
@@ -96,14 +102,15 @@ class ForecastPane(Vertical):
         curves, lines = [], []
         for report in reports:
             f, model = report.forecast, report.model
-            curves.append(
-                Curve(f"{model} (epoch {report.epoch}) RMSE {f.rmse:.3f}", f.x, f.predicted, MODEL_COLORS[model])
-            )
-            lines.append(
-                f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, RMSE {f.rmse:.4f}"
-            )
+            seeds = len(f.seed_rmse)
+            label = f"{model} median of {seeds}" if seeds else f"{model} (epoch {report.epoch}) RMSE {f.rmse:.3f}"
+            curves.append(Curve(label, f.x, f.predicted, MODEL_COLORS[model], low=f.low, high=f.high))
+            rmse = f"median RMSE of {seeds} seeds {f.rmse:.4f}" if seeds else f"RMSE {f.rmse:.4f}"
+            lines.append(f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, {rmse}")
         lines += [f"{model}: diverged at epoch {epoch}, nothing to forecast" for model, epoch in self.diverged.items()]
         title = self.title if curves else f"{self.truth.label if self.truth else 'truth'} (previews follow)"
+        if any(c.low is not None for c in curves):
+            title += f" · dim: band {BAND_TEXT} over seeds"
         self.query_one(ForecastChart).draw(self.truth, curves, title)
         self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)
 
@@ -140,14 +147,17 @@ class MetricsPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="run-folder")
         yield DataTable(id="metrics-table", cursor_type="none", zebra_stripes=True, header_height=2)
+        yield SeedsView(id="seeds-view")
 
     @property
     def table(self) -> DataTable:
         return self.query_one(DataTable)
 
-    def reset(self, models: Iterable[str], run_dir: Path, task: str = "damped") -> None:
+    def reset(self, models: Iterable[str], run_dir: Path, task: str = "damped", seeds: int = 1) -> None:
         """Empty rows, one per model, for a new run; the columns are the task's (see ``headings_for``)."""
         self.headings = headings_for(task)
+        self.task_name = task
+        self.query_one(SeedsView).reset(seeds)
         self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
         self.done: set[str] = set()
         """Models that stopped training: live updates leave their rows alone."""
@@ -200,12 +210,13 @@ class MetricsPane(Vertical):
         """The RMSE of a model's latest forecast (previews during training)."""
         self._set(report.model, rmse=number(report.forecast.rmse, RMSE_FORMAT))
 
-    def show_final(self, metrics: dict[str, dict[str, object]]) -> None:
-        """The engine's final metrics (what ``metrics.json`` holds)."""
+    def show_final(self, metrics: dict[str, dict[str, object]], verdicts: Sequence[str] = ()) -> None:
+        """The engine's final metrics (what ``metrics.json`` holds), and with several seeds their spread."""
         for model, m in metrics.items():
             cells = metric_cells(model, m)
             del cells["model"]  # the row's key, not a cell to update
             self._set_cells(model, cells)
+        self.query_one(SeedsView).show(metrics, self.task_name, verdicts)
 
     def _set(self, model: str, **cells: str) -> None:
         self._set_cells(model, cells)

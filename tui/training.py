@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
 from engine.events import ModelFinished, number
+from engine.spread import BAND_TEXT
 from tui.charts import BASELINE_COLOR, LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, LossHistory
 
 
@@ -123,8 +124,14 @@ class TrainingPane(Vertical):
             else []
         )
         for model, h in histories.items():
-            curves = [Curve("loss", h.epochs, h.loss, LOSS_COLOR), Curve("val", h.epochs, h.val_loss, VAL_COLOR)]
-            self.panel(model).chart.draw([*curves, *flat] if h.epochs else [], log=log, smooth=smooth)
+            curves = [
+                Curve("loss", h.epochs, h.loss, LOSS_COLOR, False, *h.band_of("loss")),
+                Curve("val", h.epochs, h.val_loss, VAL_COLOR, False, *h.band_of("val")),
+            ]
+            chart = self.panel(model).chart
+            if h.band_text and "diverged" not in chart.chart_title:  # what the band is, as it changes
+                chart.chart_title = f"{model} loss · {h.band_text}"
+            chart.draw([*curves, *flat] if h.epochs else [], log=log, smooth=smooth)
         chart = self.query_one("#combined", CurveChart)
         if any(h.val_accuracy for h in histories.values()):  # a classifier: how often the next character is right
             chart.chart_title = "val accuracy, all models"
@@ -133,6 +140,11 @@ class TrainingPane(Vertical):
             ]
             chart.draw(accuracy, log=False, smooth=smooth)
             return
-        chart.chart_title = "val loss, all models"
-        combined = [Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m]) for m, h in histories.items()]
+        seeds = max((h.seeds for h in histories.values()), default=1)
+        chart.chart_title = "val loss, all models" + (
+            f" · median · band {BAND_TEXT} of {seeds} seeds" if seeds > 1 else ""
+        )
+        combined = [
+            Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m], False, *h.band_of("val")) for m, h in histories.items()
+        ]
         chart.draw([*combined, *flat] if last else [], log=log, smooth=smooth)

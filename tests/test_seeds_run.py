@@ -1,0 +1,76 @@
+"""``--seeds N`` end to end on real TensorFlow: the run folder, reopening it, and the TUI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pilot_helpers import SIZE, Watch, done_of, history_rows, settle
+from textual.widgets import DataTable, Label
+
+from engine.config import Config
+from engine.events import EpochReport, ForecastReport, RunFinished
+from engine.experiment import run_experiment
+from engine.replay import replay_run
+from engine.stop import StopSignal
+from tui.app import RnnLstmApp
+from tui.training import TrainingPane
+
+TINY = Config(units=8, window=8, points=60, batch_size=8, epochs=4, models=("rnn", "lstm"), forecast_every=2, seeds=3)
+
+
+def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> None:
+    events: list[object] = []
+    run_dir = tmp_path / "run"
+    finished = run_experiment(TINY, run_dir, events.append)
+
+    rows = history_rows(run_dir)
+    assert len(rows) == 2 * 4 * 3 and {r["seed"] for r in rows} == {"0", "1", "2"}
+    reports = [e for e in events if isinstance(e, EpochReport)]
+    assert len(reports) == 2 * 4  # one report per model and epoch, carrying every seed
+    last = [r for r in reports if r.model == "lstm"][-1]
+    assert len(last.seed_val_loss) == 3 and last.val_loss == pytest.approx(sorted(last.seed_val_loss)[1])
+    assert [float(r["val_loss"]) for r in rows if r["model"] == "lstm" and r["epoch"] == "4"] == pytest.approx(
+        list(last.seed_val_loss)
+    )
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["seeds"] == 3
+    lstm = metrics["models"]["lstm"]
+    assert [s["seed"] for s in lstm["seeds"]] == [0, 1, 2]
+    assert lstm["final_val_loss"] == pytest.approx(last.val_loss)
+    assert lstm["spread"]["final_val_loss"]["n"] == 3
+    assert metrics["verdicts"][0]["first"] == "LSTM" and "too few seeds" in metrics["verdicts"][0]["text"]
+    assert isinstance(finished, RunFinished) and finished.verdicts == (metrics["verdicts"][0]["text"],)
+    assert sorted(p.name for p in run_dir.glob("*.keras")) == [
+        f"{m}-seed{s}.keras" for m in ("lstm", "rnn") for s in (0, 1, 2)
+    ]
+    final = next(e for e in events if isinstance(e, ForecastReport) and e.final and e.model == "rnn")
+    f = final.forecast
+    assert f.low is not None and f.high is not None and len(f.seed_rmse) == 3
+    assert (f.low <= f.predicted + 1e-9).all() and (f.predicted <= f.high + 1e-9).all()
+
+    replayed: list[object] = []
+    replay_run(TINY, run_dir, replayed.append, StopSignal())
+    again = [e for e in replayed if isinstance(e, EpochReport) and e.model == "lstm"][-1]
+    assert again.val_loss == pytest.approx(last.val_loss) and again.seed_val_loss == pytest.approx(last.seed_val_loss)
+    assert next(e for e in replayed if isinstance(e, RunFinished)).verdicts == finished.verdicts
+
+
+async def test_the_tui_shows_bands_the_verdict_and_each_seed(tmp_path: Path) -> None:
+    app = RnnLstmApp(TINY, tmp_path)
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        await app.workers.wait_for_complete()
+        pane = app.query_one(TrainingPane)
+        chart = pane.panel("lstm").chart
+        assert "min–max of 3" in chart.chart_title
+        assert len(chart.faint) == 4  # the low and high edge of the loss band and the val band
+        await pilot.press("4")
+        assert "Verdict: LSTM's final val loss" in str(app.query_one("#verdicts", Label).render())
+        seeds = app.query_one("#seed-table", DataTable)
+        assert not seeds.display
+        await pilot.press("p")
+        assert seeds.display and seeds.row_count == 6
