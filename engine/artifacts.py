@@ -6,6 +6,7 @@ epoch, so a killed run keeps every epoch it finished.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.events import EpochReport, Forecast, InsideReport, SampleReport
+from engine.events import EpochReport, Forecast, InsideReport, SampleReport, Status
 from engine.paths import path_problem, shown
 from engine.safeio import LineFile, append_lines, run_files, save_atomic, write_atomic
 
@@ -192,3 +193,26 @@ def read_history(path: Path) -> list[dict[str, str]]:
     """Rows of a run's ``history.csv`` (for tests, the benchmark and reloading a run)."""
     with open(path / "history.csv", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def mark_interrupted(run_dir: Path, config: Any) -> None:
+    """Before a process gives up on a run that has not finished writing: make its folder say so.
+
+    Called when the engine cannot be waited for (a signal or quit while TensorFlow imports or
+    compiles, neither of which can be interrupted). Temporary files are removed; ``metrics.json``
+    that still says ``running`` says ``interrupted``; one already final keeps its figures and gets
+    the list of files as they are now. A folder still empty (quit while TensorFlow was loading)
+    gets the run's ``config.json`` too, so it reads as a run interrupted before training began.
+    """
+    metrics_file = run_dir / "metrics.json"
+    with contextlib.suppress(OSError, ValueError):
+        for temp in run_dir.glob(".*.tmp"):  # a write the engine had begun
+            temp.unlink(missing_ok=True)
+        if not (run_dir / "config.json").exists() and not metrics_file.exists():
+            write_json_atomic(run_dir / "config.json", config.to_dict())
+            said: dict[str, Any] = {"status": Status.INTERRUPTED, "models": {}, "note": "quit before training began"}
+        else:
+            said = json.loads(metrics_file.read_text())
+            if said.get("status") == Status.RUNNING:
+                said = {**said, "status": Status.INTERRUPTED, "note": "stopped before training ended"}
+        write_json_atomic(metrics_file, {**said, "files": run_files(run_dir)})

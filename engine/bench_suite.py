@@ -155,13 +155,13 @@ def measure_scaling(trainer: str, configs: list[dict]) -> dict:
     from engine.data import make_dataset
     from engine.models import build_model
     from engine.stop import StopSignal
-    from engine.trainer import TRAINERS
+    from engine.trainer import trainer_for
 
     rows = []
     for changes in configs:
         config = dataclasses.replace(Config(models=("lstm",), trainer=trainer, forecast_every=0), **changes)
         model = build_model("lstm", config)
-        outcome = TRAINERS[trainer]("lstm", model, make_dataset(config), config, [], StopSignal())
+        outcome = trainer_for(trainer)("lstm", model, make_dataset(config), config, [], StopSignal())
         rows.append({**changes, "ms_per_epoch": 1000 * outcome.seconds / outcome.epochs_done})
     return {"rows": rows, "peak_rss_mb": peak_rss_mb()}
 

@@ -20,7 +20,7 @@ MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 
 MAX_SEEDS = 64
 """Most seeds per model in one run."""
-TRAINERS: tuple[str, ...] = ("fast", "fit")
+TRAINERS: tuple[str, ...] = ("fast", "keras", "fit")
 """``fast`` is the engine's graph-mode loop; ``fit`` is plain ``model.fit`` (the reference)."""
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
@@ -127,14 +127,16 @@ class Config:
     seeds: int = setting(
         1, "seeds", "train each model with seeds seed … seed+N-1 in one run: medians, bands and a verdict",
         "--seeds", kind="int", low=1, high_of=lambda c: (MAX_SEEDS if c.trainer == "fast" else 1),
-        high_text="{} (the fit trainer: 1)", form=True,
+        high_text="{} (the keras and fit trainers: 1)", form=True,
     )
     forecast_every: int = setting(
         50, "forecast every", "epochs between live previews, 0 = off", "--forecast-every", kind="int", low=0,
         high=1_000_000,
     )
     trainer: str = setting(
-        "fast", "trainer", "fast: the compiled loop; fit: plain model.fit, the reference", "--trainer", kind="choice",
+        "fast", "trainer",
+        "fast: the cells written out, one XLA call per epoch; keras: the Keras layers in a compiled loop; "
+        "fit: plain model.fit, the reference", "--trainer", kind="choice",
         choices=TRAINERS, metavar="NAME",
     )
     device: str = setting(

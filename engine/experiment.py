@@ -76,10 +76,15 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     about = describe(dataset)
     if about:  # a CSV's scale, a text's size and stride: kept with the settings
         folder.write_json("config.json", {**config.to_dict(), "data": about})
-    replicas = {kind: build_replicas(kind, config, dataset) for kind in config.models} if config.seeds > 1 else {}
+    # The fast trainer trains every seed's weights stacked (one seed: a stack of one); the Keras
+    # model of the first seed stays the one that previews, looks inside and is summarised.
+    replicas = (
+        {kind: build_replicas(kind, config, dataset) for kind in config.models} if config.trainer == "fast" else {}
+    )
+    several = config.seeds > 1
     # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
     # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
-    unroll = config.trainer == "fast" and dataset.inputs.shape[1] <= 50
+    unroll = config.trainer == "keras" and dataset.inputs.shape[1] <= 50
     models = {
         kind: (
             replicas[kind].models[0] if replicas else build_for(kind, config, dataset, unroll=unroll and kind == "rnn")
@@ -97,6 +102,7 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     previews = {kind: make_preview(kind, model, dataset, config) for kind, model in models.items()}
     histories = {kind: LossTrack(solved_below=solved_below) for kind in models}
     seed_tracks = {kind: [LossTrack(solved_below=solved_below) for _ in range(config.seeds)] for kind in replicas}
+    seed_tracks = seed_tracks if several else {}
     if replicas:  # every seed's preview through the first seed's model, merged into a median and band
         previews = {kind: seed_preview(replicas[kind], models[kind], previews[kind]) for kind in models}
 
@@ -148,13 +154,13 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
                 outcomes[kind].seconds,
                 finals.get(kind),
             )
-            if not replicas
+            if not several
             else seeds_summary(config, seed_tracks[kind], params[kind], outcomes[kind], finals.get(kind))
             for kind in models
         }
         judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
         verdicts = [verdict_record(v) for v in pair_verdicts(metrics)]
-        seeds = {"seeds": config.seeds, "verdicts": verdicts} if replicas else {}
+        seeds = {"seeds": config.seeds, "verdicts": verdicts} if several else {}
         folder.write_json("metrics.json", {"status": status, "device": device, **judged, **seeds, "models": metrics})
         return metrics, [str(v["text"]) for v in verdicts]
 
@@ -179,8 +185,9 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     for kind, model in models.items():
         if outcomes[kind].epochs_done == 0:  # an untrained model is not a result (metrics.json's files say so)
             continue
-        if kind in replicas:  # every seed's model, its weights copied back from the replicas
+        if kind in replicas:  # the trained weights, copied back from the stack into the Keras models
             replicas[kind].copy_back()
+        if several:
             for seed, seed_model in zip(seed_values(config), replicas[kind].models, strict=True):
                 folder.save_model(f"{kind}-seed{seed}", seed_model)
         else:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from engine.artifacts import RunFolderError, new_run_dir
+from engine.artifacts import RunFolderError, mark_interrupted, new_run_dir
 from engine.cli import Invocation
 from engine.events import (
     EpochReport,
@@ -27,6 +27,8 @@ from engine.safeio import failure_note
 from engine.seed_report import seeds_text
 from engine.stop import SIGNAL_EXIT_CODES, StopSignal
 
+GIVE_UP_SECONDS = 1.5
+"""After a signal, how long the engine gets to finish the run folder before the process ends without it."""
 PROGRESS_INTERVAL = 1.0
 """Seconds between progress lines: readable in a log file, yet visibly alive."""
 
@@ -103,8 +105,10 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     device or folder that cannot be used, 1 for any other failure (one line, details in
     ``metrics.json``, or that even that could not be written), 128 + N when signal N interrupted
     training. SIGINT, SIGTERM and SIGHUP (an SSH connection that drops) stop training after the
-    current epoch and the run folder is still completed, with status ``interrupted``; a second
-    signal ends the process at once. Printing never fails the run (see :mod:`engine.streams`).
+    current epoch and the run folder is still completed, with status ``interrupted`` — unless the
+    engine is still busy :data:`GIVE_UP_SECONDS` later (importing TensorFlow or compiling, which
+    cannot be interrupted): then the folder is marked ``interrupted`` as it stands and the process
+    ends. A second signal ends it at once. Printing never fails the run (see :mod:`engine.streams`).
     """
     from engine.experiment import run_experiment
     from engine.runtime import DeviceError
@@ -113,15 +117,28 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     stream = stream if stream is not None else sys.stdout  # read now: the CLI may have mended a closed stdout
     stop = StopSignal()
     received: list[int] = []
+    run_dir: Path | None = None
+
+    def give_up() -> None:
+        if run_dir is not None and run_dir.is_dir():
+            mark_interrupted(run_dir, config)
+        with contextlib.suppress(OSError, ValueError):
+            note = f"; the run folder holds what was written by then: {run_dir}" if run_dir else ""
+            print(f"rnnlstm-tui: interrupted while the engine was busy{note}", file=sys.stderr, flush=True)
+            stream.flush()
+        os._exit(SIGNAL_EXIT_CODES[received[0]])
+
+    watchdog = threading.Timer(GIVE_UP_SECONDS, give_up)
+    watchdog.daemon = True
 
     def on_signal(signum: int, frame: object) -> None:
         if received:  # asked twice: the user does not want to wait for the folder to be written
             os._exit(SIGNAL_EXIT_CODES[signum])
         received.append(signum)
         stop.request(Status.INTERRUPTED)
+        watchdog.start()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in SIGNAL_EXIT_CODES}
-    run_dir: Path | None = None
     try:
         run_dir = invocation.out or new_run_dir(Path("runs"))
         finished = run_experiment(
@@ -135,6 +152,7 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
         print(f"rnnlstm-tui: error: {type(error).__name__}: {error}{failure_note(run_dir)}", file=sys.stderr)
         return 1
     finally:
+        watchdog.cancel()  # the engine finished in time: the folder is complete
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return SIGNAL_EXIT_CODES[received[0]] if received and finished.status == Status.INTERRUPTED else 0

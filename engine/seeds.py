@@ -60,7 +60,8 @@ def headline_logs(logs: dict[str, np.ndarray], diverged_at: list[int | None], ep
         values = np.where(alive, values.astype(float), math.nan)
         good = finite(values)
         result[key] = float(np.median(good)) if len(good) else math.nan
-        result[f"seed_{key}"] = tuple(float(v) for v in values)
+        if count > 1:  # one seed is a plain run: no band
+            result[f"seed_{key}"] = tuple(float(v) for v in values)
     return result
 
 
@@ -98,10 +99,29 @@ def train_seeds(
     return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, seconds, tuple(diverged_at))
 
 
+def train_model(
+    name: str,
+    model: keras.Model,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+) -> Outcome:
+    """``--trainer fast`` for one Keras model: trained as a single replica, its weights copied back after."""
+    weights = ReplicaWeights([model])
+    try:
+        return train_seeds(name, weights, dataset, config.replace(seeds=1), callbacks, stop)
+    finally:
+        weights.copy_back()
+
+
 def seed_preview(weights: ReplicaWeights, probe: keras.Model, preview: Preview) -> Preview:
     """``preview`` of every seed still running (each one's weights copied into ``probe``), merged."""
 
     def run(epoch: int, final: bool) -> ForecastReport | SampleReport:
+        if weights.count == 1:  # one seed: its own report, no band
+            weights.copy_to(0, probe)
+            return preview(epoch, final)
         reports = []
         for k in range(weights.count):
             weights.copy_to(k, probe)

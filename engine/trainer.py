@@ -178,7 +178,17 @@ def train_fit(
     return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
 
 
-TRAINERS = {"fast": train_fast, "fit": train_fit}
+TRAINERS = {"keras": train_fast, "fit": train_fit}
+"""The trainers that train a Keras model itself; ``fast`` (:func:`trainer_for`) trains its weights stacked."""
+
+
+def trainer_for(name: str) -> Callable[..., Outcome]:
+    """The training function of ``--trainer name``: each takes ``(name, model, dataset, config, callbacks, stop)``."""
+    if name == "fast":
+        from engine.seeds import train_model
+
+        return train_model
+    return TRAINERS[name]
 
 
 def train_all(

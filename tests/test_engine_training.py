@@ -80,20 +80,20 @@ def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> No
     assert len(_losses(tmp_path / "r", "rnn")) == len(reports) == 2
 
 
-@pytest.mark.parametrize("trainer", ["fast", "fit"])
+@pytest.mark.parametrize("trainer", ["fast", "keras", "fit"])
 def test_keras_callbacks_run_once_per_epoch_and_can_stop_training(trainer: str) -> None:
     import keras
 
     from engine.data import make_dataset
     from engine.models import build_model
-    from engine.trainer import TRAINERS
+    from engine.trainer import trainer_for
 
     config = Config(epochs=40, trainer=trainer, models=("rnn",))
     # min_delta=1 means no epoch ever "improves", so patience 2 ends training after epoch 3.
     early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, min_delta=1.0)
     seen: list[int] = []
     counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
-    outcome = TRAINERS[trainer](
+    outcome = trainer_for(trainer)(
         "rnn", build_model("rnn", config), make_dataset(config), config, [early, counter], StopSignal()
     )
     assert seen == [0, 1, 2]

@@ -201,7 +201,7 @@ def test_long_values_are_echoed_cut_short() -> None:
 
 
 def test_a_quit_before_tensorflow_loaded_leaves_an_interrupted_run(tmp_path: Path) -> None:
-    from tui.terminal import mark_interrupted
+    from engine.artifacts import mark_interrupted
 
     config = Config(epochs=7)
     mark_interrupted(tmp_path, config)

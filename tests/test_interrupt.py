@@ -44,3 +44,29 @@ def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, 
     assert [int(r["epoch"]) for r in rows] == list(range(1, epochs_done + 1))
     assert json.loads((run / "config.json").read_text())["epochs"] == 100000
     assert f"interrupted at epoch {epochs_done}" in rest
+
+
+def test_a_signal_while_compiling_ends_the_process_and_leaves_a_consistent_folder(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--headless", "--epochs", "1000000", "--out", "run"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.rstrip().endswith("] training"):  # the models are built; their epochs compile now
+            break
+    sent = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)  # a million epochs: only the signal can end it this soon
+    assert process.returncode == 130
+    assert time.perf_counter() - sent < 2.5, errors
+    run = tmp_path / "run"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted"
+    assert "metrics.json" not in metrics["files"] and "config.json" in metrics["files"]
+    assert not list(run.glob(".*.tmp"))  # no write left half-done
+    text = (run / "history.csv").read_text()
+    assert text.endswith("\n") and "Traceback" not in errors

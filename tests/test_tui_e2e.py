@@ -19,8 +19,10 @@ from pilot_helpers import SIZE, Watch, done_of, epoch_of, settle
 from textual.widgets import DataTable, Label, TabbedContent
 
 from engine.config import Config
+from engine.events import Stage
 from tui.app import RnnLstmApp
 from tui.charts import CurveChart, ForecastChart
+from tui.messages import PhaseChanged
 from tui.training import TrainingPane
 
 TINY = {"units": 8, "window": 8, "points": 40, "batch_size": 8, "forecast_every": 2}
@@ -108,3 +110,21 @@ async def test_quit_mid_training_is_prompt_and_leaves_no_thread(tmp_path: Path) 
     assert not run.alive
     # Quitting mid-run interrupts it; the stop key ("s") would say "stopped".
     assert json.loads((run.run_dir / "metrics.json").read_text())["status"] == "interrupted"
+
+
+async def test_quit_while_compiling_is_prompt_and_the_folder_ends_interrupted(tmp_path: Path) -> None:
+    app = RnnLstmApp(tiny(epochs=LONG, models=("rnn", "lstm")), tmp_path)
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        training = watch.expect(lambda m: isinstance(m, PhaseChanged) and m.phase.stage is Stage.TRAINING)
+        await settle(pilot, training)  # the models are built; their epoch functions compile now
+        started = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - started < 2.0  # a compile cannot be interrupted, and is not waited for
+    assert app.return_code == 0 and not any(worker.is_running for worker in app.workers)
+    (run,) = app.runs
+    run.thread.join(60)  # the engine ends on its own once the compile returns
+    assert not run.alive
+    metrics = json.loads((run.run_dir / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted"
+    assert all(m["epochs_done"] <= 1 for m in metrics["models"].values())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -20,12 +19,11 @@ from typing import TextIO
 
 from textual.driver import Driver
 
-from engine.artifacts import write_json_atomic
+from engine.artifacts import mark_interrupted
 from engine.cli import Invocation
-from engine.config import Config
 from engine.events import Status
 from engine.runtime import quiet_stderr
-from engine.safeio import failure_note, file_mode, run_files
+from engine.safeio import failure_note, file_mode
 from engine.stop import SIGNAL_EXIT_CODES
 from tui.app import RnnLstmApp
 
@@ -133,23 +131,3 @@ def _keep_log(log: Path, run_dir: Path | None) -> Path | None:
     with contextlib.suppress(OSError):
         return Path(shutil.move(str(log), str(run_dir / LOG_NAME)))
     return log
-
-
-def mark_interrupted(run_dir: Path, config: Config) -> None:
-    """Record in ``metrics.json`` that the app quit before the engine finished this run.
-
-    Quit while TensorFlow was still loading, the folder is still empty: it gets the run's
-    ``config.json`` too, so it reads as a run that was interrupted before training began (and
-    the engine, should it get that far, refuses a folder that holds a run).
-    """
-    metrics_file = run_dir / "metrics.json"
-    with contextlib.suppress(OSError, ValueError):
-        if not (run_dir / "config.json").exists() and not metrics_file.exists():
-            write_json_atomic(run_dir / "config.json", config.to_dict())
-            note = "quit before training began"
-        elif json.loads(metrics_file.read_text()).get("status") == Status.RUNNING:
-            note = "quit before training ended"
-        else:
-            return
-        said = {"status": Status.INTERRUPTED, "models": {}, "note": note, "files": run_files(run_dir)}
-        write_json_atomic(metrics_file, said)
