@@ -119,6 +119,11 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
             f"Listing {listing['folders']} run folders (config.json and metrics.json of each): "
             f"{listing['seconds']:.3f} s, median of {listing['repeats']}",
         ]
+    if "startup" in sections:
+        from engine.bench_startup import measure_startup, startup_table
+
+        data["startup"] = measure_startup(config)
+        lines += ["", *startup_table(data["startup"], config)]
     if "seeds" in sections:
         data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick)
         lines += ["", *seeds_table(data["seeds"], config)]
@@ -160,7 +165,7 @@ def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m engine.bench``: compare (default), or ``--suite`` for the scaling curves too."""
-    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing", "seeds"))
+    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing", "seeds", "startup"))
     sections = {args.only} if args.only else {"compare", "scaling", "listing", "seeds"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0

@@ -60,15 +60,33 @@ class LossTrack:
     """Classifiers: the training accuracy per epoch (empty for a regression)."""
     val_accuracy: list[float] = field(default_factory=list)
 
+    first_seconds: float = math.nan
+    """Wall time of the first epoch: it includes compiling the epoch function (seconds, not milliseconds)."""
+    last_seconds: float = math.nan
+
     def add_report(self, report: EpochReport) -> None:
         """Record one epoch's report: losses, and accuracies where the model is a classifier."""
+        self.add_timing(report)
         self.add_losses(report.epoch, report.loss, report.val_loss)
         if math.isfinite(report.val_accuracy):
             self.accuracy.append(report.accuracy)
             self.val_accuracy.append(report.val_accuracy)
 
+    def add_timing(self, report: EpochReport) -> None:
+        """Record when the epoch ended, for the speed without compiling (:attr:`epochs_per_second`)."""
+        if not self.epochs:
+            self.first_seconds = report.seconds
+        self.last_seconds = report.seconds
+
+    @property
+    def epochs_per_second(self) -> float:
+        """Training speed after the first epoch, which includes compiling; NaN before the second epoch."""
+        elapsed = self.last_seconds - self.first_seconds
+        return (len(self.epochs) - 1) / elapsed if len(self.epochs) > 1 and elapsed > 0 else math.nan
+
     def add_seed(self, report: EpochReport, k: int) -> None:
         """Record seed ``k``'s figures of a report from a run with several seeds."""
+        self.add_timing(report)
         self.add_losses(report.epoch, report.seed_loss[k], report.seed_val_loss[k])
         if report.seed_val_accuracy:
             self.accuracy.append(report.seed_accuracy[k])
@@ -138,7 +156,8 @@ def model_metrics(
         "solved_epoch": track.solved_epoch,
         "forecast_rmse": forecast.rmse if forecast is not None else math.nan,
         "seconds": round(seconds, 3),
-        "epochs_per_second": round(epochs_done / seconds, 2) if seconds else 0.0,
+        "first_epoch_seconds": round(track.first_seconds, 3),
+        "epochs_per_second": round(track.epochs_per_second, 2),
         **text_figures,
     }
 

@@ -37,7 +37,7 @@ def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedPr
         (["--models", "rnn,rnn"], "--models rnn,rnn: not allowed; allowed: a non-empty list of distinct"),
         (["--models", "rnn,transformer"], "--models rnn,transformer: not allowed"),
         (["--models", ""], "--models (none): not allowed"),
-        (["--trainer", "magic"], "--trainer magic: not allowed; allowed: one of fast, fit"),
+        (["--trainer", "magic"], "--trainer magic: not allowed; allowed: one of fast, keras, fit"),
         (["--device", "tpu"], "--device tpu: not allowed; allowed: one of auto, cpu, gpu"),
     ],
 )

@@ -57,7 +57,7 @@ def test_a_setting_without_a_flag_is_not_on_the_command_line() -> None:
         ({"units": True}, "units", "an integer from 1 to 4096"),
         ({"learning_rate": float("nan")}, "learning_rate", "a finite number greater than 0"),
         ({"validation_split": 0.0}, "validation_split", "a number in (0, 0.5]"),
-        ({"trainer": "magic"}, "trainer", "one of fast, fit"),
+        ({"trainer": "magic"}, "trainer", "one of fast, keras, fit"),
         ({"xla": "yes"}, "xla", "true or false"),
         ({"models": ()}, "models", "a non-empty list of distinct names from rnn, lstm, gru"),
         (

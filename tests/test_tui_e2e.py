@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pilot_helpers import SIZE, Watch, done_of, epoch_of, settle
@@ -112,15 +113,25 @@ async def test_quit_mid_training_is_prompt_and_leaves_no_thread(tmp_path: Path) 
     assert json.loads((run.run_dir / "metrics.json").read_text())["status"] == "interrupted"
 
 
+class StampedApp(RnnLstmApp):
+    """Notes when the app decides to exit: Pilot's own teardown afterwards is not what a user waits for."""
+
+    exit_asked: float | None = None
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self.exit_asked = time.monotonic()
+        super().exit(*args, **kwargs)
+
+
 async def test_quit_while_compiling_is_prompt_and_the_folder_ends_interrupted(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(epochs=LONG, models=("rnn", "lstm")), tmp_path)
+    app = StampedApp(tiny(epochs=LONG, models=("rnn", "lstm")), tmp_path)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         training = watch.expect(lambda m: isinstance(m, PhaseChanged) and m.phase.stage is Stage.TRAINING)
         await settle(pilot, training)  # the models are built; their epoch functions compile now
         started = time.monotonic()
         await pilot.press("q")
-    assert time.monotonic() - started < 2.0  # a compile cannot be interrupted, and is not waited for
+    assert app.exit_asked is not None and app.exit_asked - started < 1.5  # a compile is not waited for
     assert app.return_code == 0 and not any(worker.is_running for worker in app.workers)
     (run,) = app.runs
     run.thread.join(60)  # the engine ends on its own once the compile returns

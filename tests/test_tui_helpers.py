@@ -12,7 +12,8 @@ import pytest
 
 from engine.config import Config
 from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage, number
-from tui.charts import LOG_FLOOR, LossHistory, drawable, ema, thin
+from tui.charts import DRAW_POINTS, LOG_FLOOR, drawable, ema, prepared, thin
+from tui.history import LossHistory
 from tui.messages import EpochsDone, ForecastDone, PhaseChanged, RunDone, to_message
 from tui.runner import RunFolders
 from tui.settings import CHOICES, form_fields, read_form
@@ -61,6 +62,21 @@ def test_loss_history_tracks_the_best_finite_val_loss() -> None:
         history.add(EpochReport("rnn", epoch, 4, 1.0, val, epoch / 10))
     assert (history.best_val, history.best_epoch) == (0.2, 2)
     assert history.epochs == [1, 2, 3, 4] and history.latest is not None and history.latest.epoch == 4
+
+
+def test_a_long_history_is_thinned_before_any_work_and_smoothed_as_it_arrives() -> None:
+    history = LossHistory()
+    values = [1.0 / (1 + (epoch % 97)) for epoch in range(1, 50_001)]
+    for epoch, value in enumerate(values, 1):
+        history.add(EpochReport("rnn", epoch, 50_000, value, value if epoch != 7 else math.nan, epoch / 10))
+    curve = history.curve("val", "val_loss", "cyan+")
+    x, y = prepared(curve, log=False, smooth=False)
+    assert len(x) <= DRAW_POINTS and x[0] == 1 and x[-1] == 50_000
+    assert y.tolist() == [values[int(e) - 1] for e in x]  # each point is its epoch's value
+    _, sy = prepared(curve, log=False, smooth=True)
+    finite = [v for v in values[:6] + values[7:]]  # the NaN of epoch 7 is skipped, as drawing skips it
+    full = ema(finite)
+    assert sy[-1] == pytest.approx(full[-1]) and sy[0] == pytest.approx(full[0])  # the EMA of every epoch
 
 
 def test_number_and_duration_formats() -> None:

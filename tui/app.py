@@ -75,7 +75,7 @@ class RnnLstmApp(LiveView):
     """Below this (columns, rows) a notice replaces the layout."""
     PROGRESS_SECONDS = 0.25
     """Period of the progress bars, speeds and live metrics (cheap: fixed-size labels, no layout)."""
-    QUIT_GRACE_SECONDS = 1.3
+    QUIT_GRACE_SECONDS = 1.0
     """How long quit waits for the engine to finish the current epoch and write the run folder."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(KEYS)  # see tui.keys

@@ -173,13 +173,25 @@ def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
     return tui_table(data)
 
 
+LONG_EPOCHS = 1_000_000
+"""Epochs per model in the long-history case (2,000 with ``--quick``)."""
+
+
+def long_section(config: Config, data: dict, quick: bool) -> list[str]:
+    """Key latency with a million epochs in the app (see :mod:`tui.bench_long`)."""
+    from tui.bench_long import long_table, measure_long_history
+
+    data["long"] = measure_long_history(2_000 if quick else LONG_EPOCHS)
+    return long_table(data["long"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """The TUI section alone, or with ``--suite`` the engine's compare and scaling sections first."""
-    config, args = bench.parse_args("python -m tui.bench", argv, ("compare", "scaling", "listing", "seeds", "tui"))
-    every = {"compare", "scaling", "listing", "seeds", "tui"}
-    sections = {args.only} if args.only else every if args.suite else {"tui"}
-    extra = [tui_section] if "tui" in sections else []
-    print(bench.run(config, sections - {"tui"}, args.quick, args.results, extra))
+    every = ("compare", "scaling", "listing", "seeds", "startup", "tui", "long")
+    config, args = bench.parse_args("python -m tui.bench", argv, every)
+    sections = {args.only} if args.only else set(every) - {"startup"} if args.suite else {"tui"}
+    extra = [section for name, section in (("tui", tui_section), ("long", long_section)) if name in sections]
+    print(bench.run(config, sections - {"tui", "long"}, args.quick, args.results, extra))
     return 0
 
 

@@ -9,18 +9,12 @@ screen.
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
-
-from engine.events import EpochReport
-from engine.metrics import LossTrack
-from engine.spread import BAND_TEXT
 
 MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
@@ -32,6 +26,8 @@ Series = Sequence[float] | np.ndarray
 
 EMA_ALPHA = 0.1
 """Weight of the newest point in the displayed exponential moving average."""
+DRAW_POINTS = 2000
+"""Points per curve handed on for drawing, at most: more than any terminal has columns."""
 LOG_FLOOR = 1e-12
 """Stand-in for non-positive values on a log axis (a loss of exactly 0 cannot be drawn)."""
 
@@ -92,65 +88,11 @@ class Curve:
     color: str
     reference: bool = False
     """A reference line (the task's baseline): never smoothed, no faint raw copy."""
-    low: Series | None = None
-    """With several seeds: the band's lower and upper edge at each x (``y`` is then the median)."""
-    high: Series | None = None
-
-
-@dataclass
-class LossHistory(LossTrack):
-    """The epochs of one model as they arrive: what the loss charts and the live metrics show."""
-
-    latest: EpochReport | None = None
-    seconds: list[float] = field(default_factory=list)
-    loss_low: list[float] = field(default_factory=list)
-    """With several seeds: each epoch's band edges (the engine's :func:`engine.spread.band`)."""
-    loss_high: list[float] = field(default_factory=list)
-    val_low: list[float] = field(default_factory=list)
-    val_high: list[float] = field(default_factory=list)
-    seeds: int = 1
-    """Seeds per model in the run; 1: no bands."""
-    finite_seeds: int = 1
-    """Seeds still training (not diverged) at the latest epoch."""
-
-    def add(self, report: EpochReport) -> None:
-        """Record one epoch report (losses, accuracies and best val via :class:`LossTrack`)."""
-        self.add_report(report)
-        self.seconds.append(report.seconds)
-        self.latest = report
-        if (loss_band := report.loss_band) and (val_band := report.val_band):
-            self.loss_low.append(loss_band.low)
-            self.loss_high.append(loss_band.high)
-            self.val_low.append(val_band.low)
-            self.val_high.append(val_band.high)
-            self.seeds, self.finite_seeds = val_band.of, val_band.n
-
-    def band_of(self, which: str) -> tuple[list[float] | None, list[float] | None]:
-        """The band's (low, high) edges of ``loss`` or ``val``; ``(None, None)`` for one seed."""
-        if not self.val_low:
-            return None, None
-        return (self.loss_low, self.loss_high) if which == "loss" else (self.val_low, self.val_high)
-
-    @property
-    def band_text(self) -> str:
-        """What a chart says of this model's band: ``median, min–max of 8`` (``(7 left)`` once one diverged)."""
-        if not self.val_low:
-            return ""
-        left = f" ({self.finite_seeds} left)" if self.finite_seeds != self.seeds else ""
-        return f"median, {BAND_TEXT} of {self.seeds}{left}"
-
-    def recent_rate(self, window_seconds: float = 3.0) -> float:
-        """Epochs per second over about the last ``window_seconds``.
-
-        The first epoch includes compiling (seconds), so the average since the start would
-        understate the speed, and overstate the time left, for most of a run.
-        """
-        if len(self.seconds) < 2:
-            return math.nan
-        now = self.seconds[-1]
-        start = bisect.bisect_left(self.seconds, now - window_seconds, hi=len(self.seconds) - 1)
-        elapsed = now - self.seconds[start]
-        return (len(self.seconds) - 1 - start) / elapsed if elapsed > 0 else math.nan
+    ema: Series | None = None
+    """``y`` smoothed, kept up to date as values arrive (see :class:`tui.history.Smoothed`); computed
+    on the thinned points when absent."""
+    band: tuple[Curve, Curve] | None = None
+    """With several seeds: the band's lower and upper edge (``y`` is then the median), drawn dim."""
 
 
 class Chart(PlotextPlot):
@@ -216,24 +158,50 @@ class CurveChart(Chart):
         self.x_label = "epoch"
 
     def draw(self, curves: Sequence[Curve], *, log: bool = False, smooth: bool = False) -> None:
-        """Show ``curves`` (non-finite points dropped; clamped for a log axis; smoothed if asked)."""
+        """Show ``curves`` (non-finite points dropped; clamped for a log axis; smoothed if asked).
+
+        Each curve is thinned to :data:`DRAW_POINTS` before any per-point work, so a redraw costs
+        the same at a million epochs as at a thousand.
+        """
         shown, faint = [], []
         for curve in curves:
-            x, y = drawable(curve.x, curve.y, log=log)
+            x, y = prepared(curve, log=log, smooth=smooth)
             if not len(x):
                 continue
-            if curve.low is not None and curve.high is not None:  # the band's edges, dim, behind the median
-                for edge in (curve.low, curve.high):
-                    ex, ey = drawable(curve.x[: len(edge)], edge, log=log)
-                    if len(ex):
-                        faint.append(Curve("", ex, ema(ey) if smooth else ey, faint_color(curve.color)))
-            elif smooth and not curve.reference:
-                faint.append(Curve(curve.label, x, y, faint_color(curve.color)))
-            if smooth and not curve.reference:
-                y = ema(y)
+            for edge in curve.band or ():  # the band's edges, dim, behind the median
+                ex, ey = prepared(edge, log=log, smooth=smooth)
+                if len(ex):
+                    faint.append(Curve("", ex, ey, faint_color(curve.color)))
+            if smooth and not curve.reference and curve.band is None:  # the raw curve, faint, behind its EMA
+                faint.append(Curve(curve.label, *prepared(curve, log=log, smooth=False), faint_color(curve.color)))
             shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
         title = self.chart_title + (" · log" if log else "") + (" · EMA" if smooth else "")
         self.show(title, shown, log=log, faint=faint)
+
+
+def prepared(curve: Curve, *, log: bool, smooth: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A curve's points ready to plot: thinned first, its EMA if smoothing, drawable on the axis."""
+    smoothing = smooth and not curve.reference
+    values = curve.ema if smoothing and curve.ema is not None else curve.y
+    picks = spread_picks(min(len(curve.x), len(values)), DRAW_POINTS)
+    x, y = drawable(_take(curve.x, picks), _take(values, picks), log=log)
+    if smoothing and curve.ema is None and len(y):
+        y = ema(y)
+    return x, y
+
+
+def spread_picks(count: int, limit: int) -> np.ndarray:
+    """At most ``limit`` evenly spread indices into ``count`` values, the first and last included."""
+    if count <= limit:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, limit).round().astype(int))
+
+
+def _take(values: Series, picks: np.ndarray) -> np.ndarray:
+    """``values`` at ``picks``, without converting a long list as a whole."""
+    if isinstance(values, np.ndarray):
+        return values[picks]
+    return np.array([values[i] for i in picks.tolist()], dtype=np.float64)
 
 
 class ForecastChart(Chart):
@@ -248,10 +216,9 @@ class ForecastChart(Chart):
         a model with several seeds has its band's edges drawn dim behind its median."""
         curves = [Curve(c.label, *drawable(c.x, c.y, log=False), c.color) for c in (truth, *forecasts) if c]
         faint = [
-            Curve("", *drawable(c.x, edge, log=False), faint_color(c.color))
+            Curve("", *drawable(edge.x, edge.y, log=False), faint_color(c.color))
             for c in forecasts
-            for edge in (c.low, c.high)
-            if edge is not None
+            for edge in c.band or ()
         ]
         self.show(title, curves, faint=faint)
 

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if invocation.headless:
         from engine.headless import run_headless
 
-        return exit_now(run_headless(invocation))
+        return run_headless(invocation)
     # The screen is drawn on stderr, keys come from stdin, the run folder is printed on stdout.
     if closed:
         # The line goes where someone may read it: stderr, or stdout when stderr is the closed one.
@@ -63,5 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(invocation)
 
 
+def entry() -> int:
+    """The ``rnnlstm-tui`` command: :func:`main`, then the process ends at once (see :func:`exit_now`)."""
+    return exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

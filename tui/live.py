@@ -20,8 +20,9 @@ from engine.events import ForecastReport, InsideReport, SampleReport, Stage, Sta
 from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from engine.tasks import TASK_INFO
 from tui import messages as msg
-from tui.charts import TRUTH_COLOR, Curve, LossHistory
+from tui.charts import TRUTH_COLOR, Curve
 from tui.guide import GuidePane, WindowChart
+from tui.history import LossHistory
 from tui.inside import InsidePane
 from tui.panes import ForecastPane, MetricsPane, SummariesPane, x_label
 from tui.runner import Run

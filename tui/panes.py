@@ -23,8 +23,8 @@ from tui.charts import (
     MODEL_COLORS,
     Curve,
     ForecastChart,
-    LossHistory,
 )
+from tui.history import LossHistory
 from tui.samples import SamplesView
 from tui.seed_tables import SeedsView
 
@@ -104,12 +104,16 @@ class ForecastPane(Vertical):
             f, model = report.forecast, report.model
             seeds = len(f.seed_rmse)
             label = f"{model} median of {seeds}" if seeds else f"{model} (epoch {report.epoch}) RMSE {f.rmse:.3f}"
-            curves.append(Curve(label, f.x, f.predicted, MODEL_COLORS[model], low=f.low, high=f.high))
+            color = MODEL_COLORS[model]
+            edges = None
+            if f.low is not None and f.high is not None:
+                edges = (Curve("", f.x, f.low, color), Curve("", f.x, f.high, color))
+            curves.append(Curve(label, f.x, f.predicted, color, band=edges))
             rmse = f"median RMSE of {seeds} seeds {f.rmse:.4f}" if seeds else f"RMSE {f.rmse:.4f}"
             lines.append(f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, {rmse}")
         lines += [f"{model}: diverged at epoch {epoch}, nothing to forecast" for model, epoch in self.diverged.items()]
         title = self.title if curves else f"{self.truth.label if self.truth else 'truth'} (previews follow)"
-        if any(c.low is not None for c in curves):
+        if any(c.band is not None for c in curves):
             title += f" · dim: band {BAND_TEXT} over seeds"
         self.query_one(ForecastChart).draw(self.truth, curves, title)
         self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)

@@ -15,7 +15,8 @@ from textual.widgets import Label, ProgressBar
 
 from engine.events import ModelFinished, number
 from engine.spread import BAND_TEXT
-from tui.charts import BASELINE_COLOR, LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart, LossHistory
+from tui.charts import BASELINE_COLOR, LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart
+from tui.history import LossHistory
 
 
 def duration(seconds: float) -> str:
@@ -124,10 +125,7 @@ class TrainingPane(Vertical):
             else []
         )
         for model, h in histories.items():
-            curves = [
-                Curve("loss", h.epochs, h.loss, LOSS_COLOR, False, *h.band_of("loss")),
-                Curve("val", h.epochs, h.val_loss, VAL_COLOR, False, *h.band_of("val")),
-            ]
+            curves = [h.curve("loss", "loss", LOSS_COLOR), h.curve("val", "val_loss", VAL_COLOR)]
             chart = self.panel(model).chart
             if h.band_text and "diverged" not in chart.chart_title:  # what the band is, as it changes
                 chart.chart_title = f"{model} loss · {h.band_text}"
@@ -135,16 +133,12 @@ class TrainingPane(Vertical):
         chart = self.query_one("#combined", CurveChart)
         if any(h.val_accuracy for h in histories.values()):  # a classifier: how often the next character is right
             chart.chart_title = "val accuracy, all models"
-            accuracy = [
-                Curve(m, h.epochs[: len(h.val_accuracy)], h.val_accuracy, MODEL_COLORS[m]) for m, h in histories.items()
-            ]
+            accuracy = [h.curve(m, "val_accuracy", MODEL_COLORS[m]) for m, h in histories.items()]
             chart.draw(accuracy, log=False, smooth=smooth)
             return
         seeds = max((h.seeds for h in histories.values()), default=1)
         chart.chart_title = "val loss, all models" + (
             f" · median · band {BAND_TEXT} of {seeds} seeds" if seeds > 1 else ""
         )
-        combined = [
-            Curve(m, h.epochs, h.val_loss, MODEL_COLORS[m], False, *h.band_of("val")) for m, h in histories.items()
-        ]
+        combined = [h.curve(m, "val_loss", MODEL_COLORS[m]) for m, h in histories.items()]
         chart.draw([*combined, *flat] if last else [], log=log, smooth=smooth)
