@@ -33,7 +33,7 @@ def test_param_counts_match_the_seed() -> None:
 
 def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
     # Same seed → same initial weights; no shuffling → the same batches in the same order.
-    base = Config(epochs=4, shuffle=False, forecast_every=0)
+    base = Config(epochs=4, shuffle=False, forecast_every=0, inside=False)
     run_experiment(base, tmp_path / "fast", lambda event: None)
     run_experiment(dataclasses.replace(base, trainer="fit"), tmp_path / "fit", lambda event: None)
     for model in base.models:
@@ -44,7 +44,7 @@ def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
 
 
 def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Path) -> None:
-    config = Config(epochs=3, forecast_every=0, models=("lstm",))
+    config = Config(epochs=3, forecast_every=0, models=("lstm",), inside=False)
     run_experiment(config, tmp_path / "a", lambda event: None)
     run_experiment(config, tmp_path / "b", lambda event: None)
     run_experiment(dataclasses.replace(config, seed=1), tmp_path / "c", lambda event: None)
@@ -55,7 +55,8 @@ def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Pat
 def test_a_diverging_model_stops_while_the_other_trains_on(tmp_path: Path) -> None:
     events: list[Event] = []
     # At lr 0.5 the SimpleRNN blows up in its first epoch; the LSTM survives.
-    finished = run_experiment(Config(epochs=6, learning_rate=0.5, forecast_every=0), tmp_path / "r", events.append)
+    config = Config(epochs=6, learning_rate=0.5, forecast_every=0, inside=False)
+    finished = run_experiment(config, tmp_path / "r", events.append)
     rnn, lstm = finished.metrics["rnn"], finished.metrics["lstm"]
     assert rnn["status"] == "diverged" and rnn["epochs_done"] == 1
     assert lstm["status"] == "finished" and lstm["epochs_done"] == 6
@@ -74,7 +75,7 @@ def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> No
             if event.epoch == 2:
                 stop.request()
 
-    finished = run_experiment(Config(epochs=500, models=("rnn",)), tmp_path / "r", sink, stop)
+    finished = run_experiment(Config(epochs=500, models=("rnn",), inside=False), tmp_path / "r", sink, stop)
     assert finished.status == "stopped"
     assert finished.metrics["rnn"]["epochs_done"] == 2
     assert len(_losses(tmp_path / "r", "rnn")) == len(reports) == 2

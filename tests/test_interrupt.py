@@ -15,12 +15,15 @@ import pytest
 
 from engine.bench_startup import COMPILE_OFFSET
 
+QUICK = ("--no-inside", "--out", "run")
+"""The gates and gradients are not what these tests are about; computing them at the end costs a second."""
+
 
 @pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int) -> None:
     target_epoch = random.randint(2, 30)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--headless", "--models", "lstm", "--epochs", "100000", "--out", "run"],
+        [sys.executable, "-m", "tui.cli", "--headless", "--models", "lstm", "--epochs", "100000", *QUICK],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         text=True,
