@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.events import EpochReport, Forecast, InsideReport, SampleReport, Status
 from engine.paths import path_problem, shown
-from engine.safeio import LineFile, append_lines, run_files, save_atomic, write_atomic
+from engine.safeio import LineFile, abandon, append_lines, run_files, save_atomic, write_atomic
 
 HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
 ACCURACY_COLUMNS = ("accuracy", "val_accuracy")
@@ -72,9 +72,10 @@ def new_run_dir(root: Path = Path("runs")) -> Path:
     raise RunFolderError(f"cannot create a run folder in {root}: too many runs named {stamp}")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON so readers see the old file or the new one, never half of one."""
-    write_atomic(path, (json.dumps(_json_safe(data), indent=2) + "\n").encode("utf-8"))
+def write_json_atomic(path: Path, data: Any, *, forced: bool = False) -> None:
+    """Write ``data`` as JSON so readers see the old file or the new one, never half of one
+    (``forced``: also into a folder given up on, see :func:`engine.safeio.abandon`)."""
+    write_atomic(path, (json.dumps(_json_safe(data), indent=2) + "\n").encode("utf-8"), forced=forced)
 
 
 def _cell(value: float) -> str:
@@ -114,8 +115,8 @@ class RunFolder:
     def append_epoch(self, report: EpochReport) -> None:
         """Append one epoch's row — one per seed where there are several — and flush it to disk at once."""
         if report.seed_loss:
-            accuracies = report.seed_accuracy or (math.nan,) * len(report.seed_loss)
-            val_accuracies = report.seed_val_accuracy or accuracies
+            blank = (math.nan,) * len(report.seed_loss)
+            accuracies, val_accuracies = report.seed_accuracy or blank, report.seed_val_accuracy or blank
             rows = list(zip(report.seed_loss, report.seed_val_loss, accuracies, val_accuracies, strict=True))
         else:
             rows = [(report.loss, report.val_loss, report.accuracy, report.val_accuracy)]
@@ -144,15 +145,23 @@ class RunFolder:
         save_atomic(self.path / f"{name}.keras", model.save)
 
     def write_forecasts(self, forecasts: dict[str, Forecast]) -> None:
-        """``forecast.csv``: index, x, truth, then one column per model, on the same rows (empty: no forecast)."""
+        """``forecast.csv``: index, x, truth, then one column per model, on the same rows (empty: no forecast).
+
+        With several seeds a model's column is their median, followed by ``<model> min`` and
+        ``<model> max``, the band's edges.
+        """
         if not forecasts:
             return
         first = next(iter(forecasts.values()))
+        columns = {model: f.predicted for model, f in forecasts.items()}
+        for model, f in forecasts.items():
+            if f.low is not None and f.high is not None:
+                columns |= {f"{model} min": f.low, f"{model} max": f.high}
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["index", "x", "truth", *forecasts])
+        writer.writerow(["index", "x", "truth", *columns])
         for row, index in enumerate(first.index):
-            values = [_cell(float(f.predicted[row])) for f in forecasts.values()]
+            values = [_cell(float(column[row])) for column in columns.values()]
             writer.writerow([int(index), repr(float(first.x[row])), repr(float(first.truth[row])), *values])
         self.write_text("forecast.csv", buffer.getvalue())
 
@@ -205,14 +214,15 @@ def mark_interrupted(run_dir: Path, config: Any) -> None:
     gets the run's ``config.json`` too, so it reads as a run interrupted before training began.
     """
     metrics_file = run_dir / "metrics.json"
+    abandon(run_dir)  # the engine, still running, writes nothing more here
     with contextlib.suppress(OSError, ValueError):
-        for temp in run_dir.glob(".*.tmp"):  # a write the engine had begun
+        for temp in run_dir.glob(".*.tmp*"):  # writes the engine had begun (.x.json.tmp, .rnn.1a2b.tmp.keras)
             temp.unlink(missing_ok=True)
         if not (run_dir / "config.json").exists() and not metrics_file.exists():
-            write_json_atomic(run_dir / "config.json", config.to_dict())
+            write_json_atomic(run_dir / "config.json", config.to_dict(), forced=True)
             said: dict[str, Any] = {"status": Status.INTERRUPTED, "models": {}, "note": "quit before training began"}
         else:
             said = json.loads(metrics_file.read_text())
             if said.get("status") == Status.RUNNING:
                 said = {**said, "status": Status.INTERRUPTED, "note": "stopped before training ended"}
-        write_json_atomic(metrics_file, {**said, "files": run_files(run_dir)})
+        write_json_atomic(metrics_file, {**said, "files": run_files(run_dir)}, forced=True)

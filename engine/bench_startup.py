@@ -69,7 +69,7 @@ def signal_to_exit(config: Config, moment: str) -> dict:
                     break
             time.sleep(COMPILE_OFFSET)
         else:
-            while not _has_epoch(out / "history.csv", config.models[-1]):
+            while process.poll() is None and not _has_epoch(out / "history.csv", config.models[-1]):
                 time.sleep(POLL_SECONDS)
         sent = time.perf_counter()
         process.send_signal(signal.SIGINT)

@@ -82,8 +82,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         {kind: build_replicas(kind, config, dataset) for kind in config.models} if config.trainer == "fast" else {}
     )
     several = config.seeds > 1
-    # Unrolling only SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU compiles for
-    # ~10 s, more than it saves over 1,000 epochs (measured: README, "Why it is fast").
+    # --trainer keras unrolls only the SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU
+    # compiled for ~10 s when measured, more than it saves over 1,000 epochs.
     unroll = config.trainer == "keras" and dataset.inputs.shape[1] <= 50
     models = {
         kind: (
@@ -202,6 +202,13 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         latest_inside,
     )
     said = observations(evidence)
+    if several:  # the rules read one curve per model: here the medians, which no single seed drew
+        said.insert(
+            0,
+            f"With {config.seeds} seeds per model, what follows reads the median curves and the median "
+            "forecast (a median of oscillations out of phase is flatter than any of them); the verdict on "
+            "the Metrics tab compares the seeds themselves.",
+        )
     folder.write_text("observations.md", observations_markdown(said))
     write_metrics(finals)  # again, now that its list of files is complete
     folder.complete = True

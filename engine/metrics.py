@@ -166,6 +166,7 @@ def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
     """One model's final metrics (``metrics.json``'s form) as the text of each column."""
     status = status_text(str(metrics["status"]), metrics["epochs_done"], metrics.get("solved_epoch"))
     seeds = metrics.get("n_seeds")
+    best = best_text(metrics["best_val_loss"], metrics["best_epoch"])
     if seeds:  # several seeds: the row holds their medians
         if metrics.get("solved_in"):
             status += f", solved in {metrics['solved_in']} of {seeds}"
@@ -177,7 +178,7 @@ def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
         "params": f"{metrics['params']:,}",
         "loss": number(metrics["final_loss"], LOSS_FORMAT),
         "val": number(metrics["final_val_loss"], LOSS_FORMAT),
-        "best": best_text(metrics["best_val_loss"], metrics["best_epoch"]),
+        "best": best if not seeds else f"{number(metrics['best_val_loss'], LOSS_FORMAT)} (median)",
         "rmse": number(metrics["forecast_rmse"], RMSE_FORMAT),
         "acc": number(metrics.get("final_val_accuracy"), "{:.3f}"),
         "ppl": number(metrics.get("perplexity"), "{:.2f}"),

@@ -185,12 +185,21 @@ def _previews(run: RunInfo, models: list[str]) -> list[ForecastReport | SampleRe
         done = run.model_figure(model, "epochs_done")
         epoch = int(done) if math.isfinite(done) else 0
         if rows and any(r.get(model) for r in rows):  # an empty column: the model diverged, nothing to show
-            cells = [
-                (number(r.get("index")), number(r.get("x")), number(r.get("truth")), number(r.get(model))) for r in rows
-            ]
-            index, x, truth, predicted = (np.array(column) for column in zip(*cells, strict=True))
+
+            def column(name: str) -> np.ndarray:
+                return np.array([number(r.get(name)) for r in rows])
+
+            seeds = run.metrics.get("models", {}).get(model, {}).get("seeds") or []
+            banded = f"{model} min" in rows[0]  # several seeds: the median with its band
             forecast = Forecast(
-                index=index, x=x, truth=truth, predicted=predicted, rmse=run.model_figure(model, "forecast_rmse")
+                index=column("index"),
+                x=column("x"),
+                truth=column("truth"),
+                predicted=column(model),
+                rmse=run.model_figure(model, "forecast_rmse"),
+                low=column(f"{model} min") if banded else None,
+                high=column(f"{model} max") if banded else None,
+                seed_rmse=tuple(number(str(s.get("forecast_rmse"))) for s in seeds),
             )
             reports.append(ForecastReport(model, epoch, forecast, final=True))
     return reports + _samples(run, models)

@@ -7,7 +7,7 @@ every replica. The compiled function does not depend on K's value beyond shapes,
 time stays that of one model. The maths is Keras's own — the same cells, the same mean loss,
 the same SGD or Adam (with per-variable norm clipping) — and each replica starts from the
 weights and shuffles of a single run with its seed, so replica k matches ``--seed seed+k``
-trained alone (``tests/test_replicas.py``).
+trained alone on the same data (``tests/test_seeds.py``). The data is made once, from ``--seed``.
 
 Replicas are independent: the loss that is differentiated is the sum of the replicas'
 losses, whose gradient with respect to one replica's weights is that replica's own. A replica

@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,39 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+_abandoned: set[Path] = set()
+_rename_lock = threading.Lock()
+"""Held around each rename into place and around :func:`abandon`, so neither sees the other half-done."""
+
+
+class AbandonedError(OSError):
+    """The process gave up on this run folder (see :func:`abandon`): nothing more is written into it."""
+
+
+def abandon(folder: Path) -> None:
+    """From now on, no write of this process lands in ``folder`` (a watchdog is about to end the process).
+
+    Called before the folder is marked ``interrupted`` and its temporary files removed, so the
+    engine, still running in another thread, can neither rename a file in after the clean-up nor
+    overwrite the mark with its own.
+    """
+    with _rename_lock:
+        _abandoned.add(folder.resolve())
+
+
+def _replace(source: str | Path, path: Path, *, forced: bool = False) -> None:
+    with _rename_lock:
+        if not forced and path.parent.resolve() in _abandoned:
+            raise AbandonedError(f"{path.parent}: the run was given up on; {path.name} is not written")
+        os.replace(source, path)
+
+
+def write_atomic(path: Path, data: bytes, *, forced: bool = False) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half of one.
 
     On any failure (``ENOSPC`` included) the temporary file is removed and the old file, if any,
-    is left as it was; the error is raised.
+    is left as it was; the error is raised. ``forced`` writes into an abandoned folder (the mark
+    that it was abandoned).
     """
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -57,7 +86,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             temp.flush()
             os.fsync(temp.fileno())
             os.fchmod(temp.fileno(), file_mode())
-        os.replace(temp_name, path)
+        _replace(temp_name, path, forced=forced)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
@@ -74,7 +103,7 @@ def save_atomic(path: Path, save: Callable[[Path], object]) -> None:
     try:
         save(temp)
         os.chmod(temp, file_mode())
-        os.replace(temp, path)
+        _replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -154,6 +183,8 @@ def record_failure(folder: Path, reason: str) -> bool:
     the blocks it already has, so that write cannot run out of space half-way.
     """
     path = folder / "metrics.json"
+    if folder.resolve() in _abandoned:  # the folder is marked interrupted; that mark stays
+        return False
     old: dict[str, Any] = {}
     with contextlib.suppress(OSError, ValueError):
         loaded = json.loads(path.read_text(encoding="utf-8"))

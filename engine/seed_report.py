@@ -45,9 +45,10 @@ def seed_metrics(
     """One seed's entry in ``metrics.json``: the single-run figures, its seed, and its own status."""
     own_status, epochs = (Status.DIVERGED, diverged_at) if diverged_at is not None else (status, epochs_done)
     figures = model_metrics(track, params, own_status, epochs, seconds, None)
-    # A diverged seed's later epochs are blank: its final figures are those of no model.
+    # A diverged seed is left out of every median and spread: its figures are those of no model.
     if diverged_at is not None:
-        figures |= {"final_loss": math.nan, "final_val_loss": math.nan}
+        blank = {key: math.nan for key in AVERAGED}
+        figures |= {**blank, "best_epoch": None, "solved_epoch": None}
     return {"seed": seed, **figures, **extra}
 
 
@@ -57,13 +58,12 @@ def model_summary(
     """A model's entry in ``metrics.json`` for a run with several seeds (medians, spread, seeds)."""
     figures = {key: summary([_float(s.get(key)) for s in per_seed]) for key in AVERAGED}
     solved = [s["solved_epoch"] for s in per_seed if s.get("solved_epoch")]
-    best_epochs = sorted(int(s["best_epoch"]) for s in per_seed if s.get("best_epoch"))  # type: ignore[call-overload]
     return {
         "params": params,
         "status": status,
         "epochs_done": epochs_done,
         **{key: figure["median"] for key, figure in figures.items()},
-        "best_epoch": best_epochs[len(best_epochs) // 2] if best_epochs else None,
+        "best_epoch": None,  # a median of best losses has no one epoch: each seed's is under "seeds"
         "solved_epoch": None,
         "solved_in": len(solved),
         "seconds": round(seconds, 3),

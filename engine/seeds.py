@@ -1,7 +1,7 @@
 """``--seeds N``: train N replicas of a model at once and report them as one model with a spread.
 
-The training loop mirrors :func:`engine.trainer.train_fast` — the same callbacks, once per
-epoch — but each epoch trains every replica (:mod:`engine.replicas`) and the logs it hands
+The training loop mirrors ``--trainer keras``'s (:func:`engine.trainer.train_fast`) — the same
+callbacks, once per epoch — but each epoch trains every replica (:mod:`engine.replicas`) and the logs it hands
 the callbacks carry each seed's figures next to their median. Previews run each seed's
 weights through one compiled preview (a probe model), then merge into a median with a band.
 """

@@ -14,11 +14,8 @@ import numpy as np
 
 BAND_TEXT = "min–max"
 """What a chart's band spans, as its legend says it."""
-BOOTSTRAP_RESAMPLES = 4000
-BOOTSTRAP_SEED = 0
-"""Fixed, so the same run always gets the same interval, on screen and in ``metrics.json``."""
-MIN_FOR_INTERVAL = 5
-"""Fewer finite seeds than this per model: no interval is given (a bootstrap of so few is too narrow to trust)."""
+MIN_FOR_INTERVAL = 3
+"""Fewer finite seeds than this per model: no interval is given."""
 
 
 @dataclass(frozen=True)
@@ -80,17 +77,22 @@ class Verdict:
     median_ratio: float
     """Median of ``first`` ÷ median of ``second``."""
     interval: tuple[float, float] | None
-    """95 % bootstrap interval of the ratio of geometric means, ``first`` ÷ ``second``; ``None``: too few seeds."""
+    """95 % Welch t-interval of the ratio of geometric means, ``first`` ÷ ``second``; ``None``: too few seeds."""
     conclusion: str
+    finite: tuple[int, int, int] = (0, 0, 0)
+    """Seeds with a finite figure for ``first`` and for ``second``, and seeds in all."""
 
     @property
     def text(self) -> str:
         """The verdict in one sentence, claiming no more than its numbers."""
         said = f"{self.first}'s {self.figure} is lower than {self.second}'s in {self.lower_in} of {self.pairs} seeds"
+        n_first, n_second, seeds = self.finite
+        if min(n_first, n_second) < seeds:  # some diverged: say how many are left on each side
+            said += f" where both finished ({self.first} {n_first} of {seeds}, {self.second} {n_second} of {seeds})"
         said += f"; median ratio {ratio_text(self.median_ratio)}"
         if self.interval is not None:
             low, high = self.interval
-            said += f"; 95 % bootstrap interval of the ratio [{ratio_text(low)}, {ratio_text(high)}]"
+            said += f"; 95 % interval of the ratio [{ratio_text(low)}, {ratio_text(high)}]"
         return f"{said}: {self.conclusion}"
 
 
@@ -106,8 +108,8 @@ def verdict(
 ) -> Verdict:
     """Compare two models' per-seed ``figure`` (lower is better).
 
-    The interval resamples each model's finite seeds with replacement and takes the ratio of
-    geometric means: losses spread over decades, so a ratio says more than a difference. The
+    The interval is a Welch t-interval of the difference of the mean log losses, given as a ratio
+    of geometric means: losses spread over decades, so a ratio says more than a difference. The
     conclusion names a winner only when the whole interval lies on one side of 1.
     """
     a, b = np.asarray(first_values, dtype=float), np.asarray(second_values, dtype=float)
@@ -123,21 +125,62 @@ def verdict(
     elif min(len(good_a), len(good_b)) < MIN_FOR_INTERVAL:
         conclusion = f"too few seeds for an interval (need {MIN_FOR_INTERVAL} per model)"
     else:
-        interval = bootstrap_ratio(good_a, good_b)
+        interval = welch_ratio(good_a, good_b)
         if interval[1] < 1:
             conclusion = f"{first} is lower (the interval lies below 1×)"
         elif interval[0] > 1:
             conclusion = f"{second} is lower (the interval lies above 1×)"
         else:
             conclusion = "no clear difference (the interval includes 1×)"
-    return Verdict(first, second, figure, lower_in, int(both.sum()), median_ratio, interval, conclusion)
+    counts = (len(good_a), len(good_b), max(len(a), len(b)))
+    return Verdict(first, second, figure, lower_in, int(both.sum()), median_ratio, interval, conclusion, counts)
 
 
-def bootstrap_ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """95 % percentile-bootstrap interval of ``geomean(a) / geomean(b)``."""
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
+T_975: tuple[float, ...] = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+)
+T_975 += (2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+"""Student's t, 97.5th percentile, for 1 … 30 degrees of freedom (beyond: Cornish–Fisher from the normal)."""
+
+
+def t_975(df: float) -> float:
+    """The 97.5th percentile of Student's t with ``df`` (possibly fractional) degrees of freedom."""
+    if df >= len(T_975):
+        z = 1.959964
+        return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+    low = max(math.floor(df), 1)
+    high = min(low + 1, len(T_975))
+    share = min(max(df - low, 0.0), 1.0)
+    return T_975[low - 1] * (1 - share) + T_975[high - 1] * share
+
+
+def welch_ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """95 % Welch t-interval of ``geomean(a) / geomean(b)``: a t-interval of the difference of mean logs.
+
+    It holds its 95 % at a handful of seeds: between two models of the same log-normal spread
+    it names a winner in 3–5 % of trials at 3, 5, 8 and 16 seeds (a percentile bootstrap, tried
+    first, did so in ~14 % at 5 seeds).
+    """
     log_a, log_b = np.log(a), np.log(b)
-    means_a = log_a[rng.integers(0, len(a), (BOOTSTRAP_RESAMPLES, len(a)))].mean(axis=1)
-    means_b = log_b[rng.integers(0, len(b), (BOOTSTRAP_RESAMPLES, len(b)))].mean(axis=1)
-    low, high = np.percentile(means_a - means_b, [2.5, 97.5])
-    return float(np.exp(low)), float(np.exp(high))
+    difference = float(log_a.mean() - log_b.mean())
+    share_a, share_b = log_a.var(ddof=1) / len(a), log_b.var(ddof=1) / len(b)
+    se = math.sqrt(share_a + share_b)
+    if se == 0:
+        return math.exp(difference), math.exp(difference)
+    df = se**4 / (share_a**2 / (len(a) - 1) + share_b**2 / (len(b) - 1))
+    half = t_975(df) * se
+    return math.exp(difference - half), math.exp(difference + half)

@@ -223,3 +223,20 @@ async def test_the_app_exits_1_when_its_run_failed(tmp_path: Path) -> None:
         assert app.state == "error"
         await pilot.press("q")
     assert app.return_code == 1  # (what metrics.json says is the engine's part: tests/test_faults_run.py)
+
+
+def test_a_folder_given_up_on_gets_no_more_writes_and_keeps_no_temporary_file(tmp_path: Path) -> None:
+    from engine.artifacts import mark_interrupted, write_json_atomic
+    from engine.safeio import AbandonedError, record_failure, write_atomic
+
+    write_json_atomic(tmp_path / "config.json", Config().to_dict())
+    write_json_atomic(tmp_path / "metrics.json", {"status": "running", "models": {}})
+    (tmp_path / ".rnn.1a2b3c4d.tmp.keras").write_bytes(b"half a model")  # a save the engine had begun
+    mark_interrupted(tmp_path, Config())
+    assert not list(tmp_path.glob(".*"))
+    with pytest.raises(AbandonedError):  # the engine, still running, tries to write on
+        write_atomic(tmp_path / "forecast.csv", b"index,x\n")
+    assert not (tmp_path / "forecast.csv").exists() and not list(tmp_path.glob(".*"))
+    assert record_failure(tmp_path, "AbandonedError: given up") is False  # the mark is not overwritten
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["files"] == ["config.json"]

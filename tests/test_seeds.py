@@ -50,6 +50,7 @@ def test_too_few_seeds_get_no_interval_and_a_diverged_seed_is_not_paired() -> No
     said = verdict("LSTM", [1.0, math.nan, 2.0], "SimpleRNN", [2.0, 3.0, 4.0], "final val loss")
     assert said.pairs == 2 and said.lower_in == 2
     assert said.interval is None and said.conclusion.startswith("too few seeds")
+    assert "in 2 of 2 seeds where both finished (LSTM 2 of 3, SimpleRNN 3 of 3)" in said.text
 
 
 def test_a_seed_that_diverges_is_marked_once_and_left_out_of_the_medians() -> None:

@@ -41,7 +41,8 @@ def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> No
     assert [s["seed"] for s in lstm["seeds"]] == [0, 1, 2]
     assert lstm["final_val_loss"] == pytest.approx(last.val_loss)
     assert lstm["spread"]["final_val_loss"]["n"] == 3
-    assert metrics["verdicts"][0]["first"] == "LSTM" and "too few seeds" in metrics["verdicts"][0]["text"]
+    verdict = metrics["verdicts"][0]
+    assert verdict["first"] == "LSTM" and len(verdict["interval"]) == 2 and "95 % interval" in verdict["text"]
     assert isinstance(finished, RunFinished) and finished.verdicts == (metrics["verdicts"][0]["text"],)
     assert sorted(p.name for p in run_dir.glob("*.keras")) == [
         f"{m}-seed{s}.keras" for m in ("lstm", "rnn") for s in (0, 1, 2)
@@ -56,6 +57,8 @@ def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> No
     again = [e for e in replayed if isinstance(e, EpochReport) and e.model == "lstm"][-1]
     assert again.val_loss == pytest.approx(last.val_loss) and again.seed_val_loss == pytest.approx(last.seed_val_loss)
     assert next(e for e in replayed if isinstance(e, RunFinished)).verdicts == finished.verdicts
+    reopened = next(e for e in replayed if isinstance(e, ForecastReport) and e.model == "rnn").forecast
+    assert reopened.low == pytest.approx(f.low) and reopened.seed_rmse == pytest.approx(f.seed_rmse)
 
 
 async def test_the_tui_shows_bands_the_verdict_and_each_seed(tmp_path: Path) -> None:
