@@ -178,7 +178,7 @@ def metric_cells(model: str, metrics: dict[str, object]) -> dict[str, str]:
         "params": f"{metrics['params']:,}",
         "loss": number(metrics["final_loss"], LOSS_FORMAT),
         "val": number(metrics["final_val_loss"], LOSS_FORMAT),
-        "best": best if not seeds else f"{number(metrics['best_val_loss'], LOSS_FORMAT)} (median)",
+        "best": best if not seeds else f"{number(metrics['best_val_loss'], LOSS_FORMAT)} (med.)",
         "rmse": number(metrics["forecast_rmse"], RMSE_FORMAT),
         "acc": number(metrics.get("final_val_accuracy"), "{:.3f}"),
         "ppl": number(metrics.get("perplexity"), "{:.2f}"),

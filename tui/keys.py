@@ -24,7 +24,9 @@ BINDINGS: list[Binding] = [
     Binding("l", "toggle_log", "Log", tooltip="Log scale on the loss charts, on or off", id="log_scale"),
     Binding("m", "toggle_smooth", "Smooth", tooltip="EMA smoothing of the loss curves, on or off", id="smoothing"),
     Binding("o", "runs", "Runs", tooltip="Browse the saved runs: overlay, diff, open one", id="runs"),
-    Binding("p", "toggle_seeds", "Seeds", tooltip="Metrics tab: each seed's figures, shown or hidden", id="seeds"),
+    Binding(
+        "p", "toggle_seeds", "Seeds", show=False, tooltip="Metrics tab: each seed's row, shown or hidden", id="seeds"
+    ),
     Binding("e", "export", "Export", tooltip="Save an SVG screenshot of every tab into the run folder", id="export"),
     Binding(
         "left", "window(-1)", "Window", show=False, priority=True, tooltip="Inside tab: the previous validation window"
