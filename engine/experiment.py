@@ -72,6 +72,12 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
     from engine.seeds import build_replicas, seed_inside, seed_preview, seed_values, seeds_summary, train_seeds
     from engine.trainer import train_all
 
+    if stop.is_set():  # stopped while TensorFlow loaded (a restart, a quit): building models would only delay it
+        finished = RunFinished(folder.path, stop.reason)
+        folder.write_json("metrics.json", {"status": stop.reason, "models": {}, "note": "stopped before training"})
+        folder.complete = True
+        sink(finished)
+        return finished
     dataset = make_dataset(config)
     about = describe(dataset)
     if about:  # a CSV's scale, a text's size and stride: kept with the settings

@@ -65,6 +65,12 @@ def abandon(folder: Path) -> None:
         _abandoned.add(folder.resolve())
 
 
+def release(folder: Path) -> None:
+    """Undo :func:`abandon` once ``folder`` is gone and nothing writes there: a new run may get its name."""
+    with _rename_lock:
+        _abandoned.discard(folder.resolve())
+
+
 def _replace(source: str | Path, path: Path, *, forced: bool = False) -> None:
     with _rename_lock:
         if not forced and path.parent.resolve() in _abandoned:

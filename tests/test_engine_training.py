@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from engine.artifacts import read_history
 from engine.config import Config
-from engine.events import EpochReport, Event, ModelFinished
+from engine.events import EpochReport, Event, ModelFinished, Status
 from engine.experiment import run_experiment
 from engine.stop import StopSignal
 
@@ -144,3 +145,15 @@ def test_a_second_run_in_the_process_says_it_builds_rather_than_loads(tmp_path: 
         config, tmp_path / "b", lambda event: phases.append(event.stage) if isinstance(event, Phase) else None
     )
     assert phases[0] == Stage.BUILDING and Stage.LOADING not in phases
+
+
+def test_a_run_stopped_before_it_starts_builds_nothing(tmp_path: Path) -> None:
+    stop = StopSignal()
+    stop.request(Status.INTERRUPTED)  # a quit or restart that came while TensorFlow loaded
+    events: list[Event] = []
+    finished = run_experiment(Config(epochs=5), tmp_path / "r", events.append, stop)
+    assert finished.status == "interrupted" and not finished.metrics
+    assert not any(isinstance(e, EpochReport) for e in events)
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["note"] == "stopped before training"
+    assert not list((tmp_path / "r").glob("*.keras"))

@@ -101,6 +101,23 @@ async def test_a_slow_start_says_what_it_waits_for(tmp_path: Path) -> None:
         assert app.state == "finished"
 
 
+async def test_a_burst_of_restarts_while_starting_leaves_one_run_folder(tmp_path: Path) -> None:
+    gate = threading.Event()
+    app = fake_app(SMALL, tmp_path, FakeEngine(gate=gate))
+    watch = Watch()
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        for _ in range(4):  # each run is still starting (no epoch yet) when the next replaces it
+            await pilot.press("r")
+        done = watch.expect(done_of(5))
+        gate.set()
+        await settle(pilot, done)
+        for run in app.runs:
+            run.thread.join(10)
+        assert [run.superseded for run in app.runs] == [True] * 4 + [False]
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == [app.runs[-1].run_dir]  # replaced runs left nothing
+    assert json.loads((app.runs[-1].run_dir / "metrics.json").read_text())["status"] == "finished"
+
+
 async def test_a_diverged_model_is_marked_while_the_other_trains_on(tmp_path: Path) -> None:
     app = fake_app(SMALL, tmp_path, FakeEngine(diverge={"lstm": 3}))
     watch = Watch()

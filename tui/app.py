@@ -128,6 +128,8 @@ class RnnLstmApp(LiveView):
     async def action_restart(self) -> None:
         """Stop the current run, if any, and start a fresh one of ``self.config`` in a new run folder."""
         if self.current is not None:
+            # Replaced before its first epoch, it has no result: its folder goes, not kept as "stopped".
+            self.current.superseded = self.current.epochs_seen == 0 and self.current.owns_folder
             self.current.stop.request()
         config = self.config
         try:
@@ -278,10 +280,11 @@ class RnnLstmApp(LiveView):
         """Stop every run, give the engine a moment to write its folder, then exit regardless."""
         for run in self.runs:
             run.stop.request(Status.INTERRUPTED)  # a run the user had already stopped stays "stopped"
-        if any(run.alive for run in self.runs):
+        waited = [run for run in self.runs if not run.superseded]  # a replaced run's folder is removed, not finished
+        if any(run.alive for run in waited):
             self.state = "stopping"
             deadline = time.monotonic() + self.QUIT_GRACE_SECONDS
-            while any(run.alive for run in self.runs) and time.monotonic() < deadline:
+            while any(run.alive for run in waited) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
         failed = self.current is not None and self.current.owns_folder and self.current.error is not None
         self.exit(return_code=1 if failed else 0)  # a run that failed (a full disk, say) fails the command, as headless

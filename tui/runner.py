@@ -11,6 +11,7 @@ engine's own per-model threads inherit the daemon flag, so nothing can keep the 
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from engine.artifacts import RunFolderError, check_out_dir, new_run_dir
 from engine.config import Config
 from engine.events import EpochReport, Event, RunFinished
 from engine.experiment import Experiment
+from engine.safeio import abandon, release
 from engine.stop import StopSignal
 from tui.messages import EpochsDone, to_message
 
@@ -62,6 +64,10 @@ class Run:
         self._lock = threading.Lock()  # each model reports from its own thread
         self._epochs: list[EpochReport] = []
         self._last_post = 0.0
+        self.epochs_seen = 0
+        """Epoch reports the engine has made: 0 means the run has no result yet."""
+        self.superseded = False
+        """Replaced by a restart before its first epoch: its folder, holding no result, is removed."""
         self.thread = threading.Thread(target=self._main, name=f"rnnlstm-run-{run_id}", daemon=True)
 
     @property
@@ -91,6 +97,21 @@ class Run:
             self.result = self.experiment(self.config, self.run_dir, self._sink, self.stop)
         except BaseException as error:  # handed to the worker, which reports it
             self.error = error
+        finally:
+            if self.superseded and self.epochs_seen == 0:
+                self.discard(engine_done=True)
+
+    def discard(self, *, engine_done: bool = False) -> None:
+        """Remove the folder of a run replaced before it trained an epoch (a burst of restarts leaves one).
+
+        While the engine may still be writing (``engine_done`` false: the app is exiting), the
+        folder stays given up on, so nothing lands in it after it is removed.
+        """
+        if self.owns_folder:
+            abandon(self.run_dir)
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            if engine_done:  # a later run may be handed the same timestamped name
+                release(self.run_dir)
 
     def _sink(self, event: Event) -> None:
         """Post ``event`` to the UI; epoch reports at most every ``BATCH_SECONDS``, in order.
@@ -101,6 +122,7 @@ class Run:
         with self._lock:  # posting inside the lock keeps the order the engine reported in
             now = time.monotonic()
             if isinstance(event, EpochReport):
+                self.epochs_seen += 1
                 self._epochs.append(event)
                 if now - self._last_post < BATCH_SECONDS:
                     return

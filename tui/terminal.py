@@ -108,7 +108,9 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
             print(f"rnnlstm-tui: the app failed; details in {kept}", file=sys.stderr)
     code = SIGNAL_EXIT_CODES[app.signalled] if app.signalled else app.return_code or 0
     for run in app.runs:
-        if run.alive and run.owns_folder:  # still importing TensorFlow or compiling past the quit grace: say so
+        if run.alive and run.superseded and run.epochs_seen == 0:
+            run.discard()
+        elif run.alive and run.owns_folder:  # still importing TensorFlow or compiling past the quit grace: say so
             mark_interrupted(run.run_dir, run.config)
     if "tensorflow" in sys.modules:
         # Everything is written (or, past the quit grace, given up on): skip the interpreter's
