@@ -47,8 +47,12 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
         assert [c.label for c in combined] == ["rnn", "lstm", "baseline"]
         assert app.baseline == pytest.approx(baseline_loss(make_dataset(SMALL)))
 
-        labels = [c.label for c in app.query_one(ForecastChart).curves]
-        assert labels[0] == "truth" and labels[1].startswith("rnn (epoch 6) RMSE") and labels[2].startswith("lstm")
+        chart = app.query_one(ForecastChart)
+        labels = [c.label for c in chart.curves]
+        assert labels[:2] == ["truth", "given (20 values)"]  # the window the closed loop starts from
+        assert labels[2].startswith("rnn (epoch 6) RMSE") and labels[3].startswith("lstm")
+        given, rnn = chart.curves[1], chart.curves[2]
+        assert len(given.x) == 20 and given.x[-1] < rnn.x[0]  # the truth just before the first forecast
         status = str(app.query_one("#forecast-status", Label).render())
         assert "rnn: final after epoch 6" in status and "lstm: final after epoch 6" in status
 

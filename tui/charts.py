@@ -20,6 +20,8 @@ MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "oran
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
 LOSS_COLOR, VAL_COLOR, RAW_COLOR, TRUTH_COLOR = "blue+", "orange+", "gray", "green+"
 BASELINE_COLOR = "white"
+GIVEN_COLOR = "white"
+"""The truth values the closed loop is handed before it runs on its own predictions."""
 
 Series = Sequence[float] | np.ndarray
 """A curve's x or y values: a list as the engine reports them, or an array once prepared for drawing."""
@@ -214,6 +216,8 @@ class ForecastChart(Chart):
     def draw(self, truth: Curve | None, forecasts: Sequence[Curve], title: str) -> None:
         """Show ``truth`` first, then one curve per model (a diverged forecast's NaNs dropped);
         a model with several seeds has its band's edges drawn dim behind its median."""
+        # The truth first, the models' forecasts over it, the given window (if any, first in
+        # ``forecasts``) over the truth: where the hand-over happens stays visible.
         curves = [Curve(c.label, *drawable(c.x, c.y, log=False), c.color) for c in (truth, *forecasts) if c]
         faint = [
             Curve("", *drawable(edge.x, edge.y, log=False), faint_color(c.color))

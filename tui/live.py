@@ -75,7 +75,9 @@ class LiveView(App[int]):
         data = make_dataset(config)
         truth = Curve("truth" if data.per_step else "target", data.x, data.y, TRUTH_COLOR)
         preview = TASK_INFO[config.task].preview
-        self.query_one(ForecastPane).reset(truth, config.forecast_every, preview, x_label(config), bool(data.vocab))
+        given = config.window if data.per_step else 0  # a closed loop starts from one window of the truth
+        forecast = self.query_one(ForecastPane)
+        forecast.reset(truth, config.forecast_every, preview, x_label(config), bool(data.vocab), given)
         label = "Samples" if data.vocab else "Forecast"
         self.query_one(TabbedContent).get_tab("forecast").label = f"2 {label}"
         self.params: dict[str, int] = {}

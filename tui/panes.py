@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +21,7 @@ from engine.events import ForecastReport, ModelFinished, SampleReport, number, s
 from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, headings_for, metric_cells, perplexity
 from engine.spread import BAND_TEXT
 from tui.charts import (
+    GIVEN_COLOR,
     MODEL_COLORS,
     Curve,
     ForecastChart,
@@ -55,6 +57,7 @@ class ForecastPane(Vertical):
     def __init__(self) -> None:
         super().__init__()
         self.truth: Curve | None = None
+        self.given = 0
         self.title = "closed-loop forecast vs truth"
         self.waiting = "no forecast yet"
         self.diverged: dict[str, int] = {}
@@ -65,13 +68,14 @@ class ForecastPane(Vertical):
         yield ForecastChart("closed-loop forecast", id="forecast-chart")
         yield SamplesView(id="samples")
 
-    def reset(self, truth: Curve, every: int, title: str, x_label: str, text: bool = False) -> None:
+    def reset(self, truth: Curve, every: int, title: str, x_label: str, text: bool = False, given: int = 0) -> None:
         """A new run: only the truth (known before TensorFlow loads) until previews arrive.
 
         ``title`` says what the task's preview is; ``x_label`` what its x axis counts; ``text``
-        swaps the chart for the generated text of each model.
+        swaps the chart for the generated text of each model; ``given``: values the closed loop is
+        handed before it runs on its own predictions (0: no closed loop).
         """
-        self.truth, self.title = truth, title
+        self.truth, self.title, self.given = truth, title, given
         self.diverged = {}
         chart = self.query_one(ForecastChart)
         chart.x_label, chart.display = x_label, not text
@@ -113,6 +117,11 @@ class ForecastPane(Vertical):
             lines.append(f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, {rmse}")
         lines += [f"{model}: diverged at epoch {epoch}, nothing to forecast" for model, epoch in self.diverged.items()]
         title = self.title if curves else f"{self.truth.label if self.truth else 'truth'} (previews follow)"
+        if self.truth is not None and self.given and reports:  # the window the closed loop starts from
+            start = int(next(iter(reports)).forecast.index[0])
+            window = slice(max(start - self.given, 0), start)
+            x, y = np.asarray(self.truth.x)[window], np.asarray(self.truth.y)[window]
+            curves.insert(0, Curve(f"given ({self.given} values)", x, y, GIVEN_COLOR))
         if any(c.band is not None for c in curves):
             title += f" · dim: band {BAND_TEXT} over seeds"
         self.query_one(ForecastChart).draw(self.truth, curves, title)
