@@ -13,6 +13,7 @@ from typing import TextIO
 
 from engine.artifacts import RunFolderError, mark_interrupted, new_run_dir
 from engine.cli import Invocation
+from engine.estimate import memory_verdict
 from engine.events import (
     EpochReport,
     Event,
@@ -115,6 +116,9 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
 
     config = invocation.config
     stream = stream if stream is not None else sys.stdout  # read now: the CLI may have mended a closed stdout
+    verdict, said = memory_verdict(config)
+    if verdict == "warn":
+        print(f"rnnlstm-tui: warning: this run {said}", file=sys.stderr)
     stop = StopSignal()
     received: list[int] = []
     run_dir: Path | None = None

@@ -240,3 +240,14 @@ def test_a_folder_given_up_on_gets_no_more_writes_and_keeps_no_temporary_file(tm
     assert record_failure(tmp_path, "AbandonedError: given up") is False  # the mark is not overwritten
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["files"] == ["config.json"]
+
+
+def test_a_run_too_big_for_the_free_memory_is_refused_before_it_starts() -> None:
+    from engine.estimate import parameters, peak_mb
+
+    assert [parameters(k, 40, 1, 1) for k in ("rnn", "lstm", "gru")] == [1_721, 6_761, 5_201]  # Keras's counts
+    assert peak_mb(Config(units=4096)) == pytest.approx(3536, rel=0.05)  # measured: 3,490 MB
+    message = _refusal(["--units", "4096", "--seeds", "64"])  # ~169 GB: no machine here has it free
+    assert message.startswith("--units 4096 with 2 models and 64 seeds: needs about 168.7 GB") and "allowed:" in message
+    _, errors = read_form(Config(), texts(units="4096", seeds="64"), ("rnn", "lstm"))
+    assert errors["units"].startswith("units 4096, models and seeds: this run needs about 168.7 GB")

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from engine.config import SETTING, SETTINGS, Config, ConfigError
+from engine.estimate import memory_verdict
 from engine.settings import Setting, phrase
 from engine.tasks import for_task
 
@@ -60,9 +61,13 @@ def read_form(base: Config, texts: dict[str, str], models: tuple[str, ...]) -> t
     if errors:
         return None, errors
     try:
-        return base.replace(**values), {}
+        config = base.replace(**values)
     except ConfigError as error:
         return None, {error.field_name: _message(error, texts)}
+    verdict, said = memory_verdict(config)
+    if verdict == "refuse":  # flagged at units, the setting that weighs most
+        return None, {"units": f"units {config.units}, models and seeds: this run {said}"}
+    return config, {}
 
 
 def _message(error: ConfigError, texts: dict[str, str]) -> str:
