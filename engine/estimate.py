@@ -45,10 +45,18 @@ def available_mb() -> float | None:
     return None
 
 
+def need_text(config: Config, *, short: bool = False) -> str:
+    """The estimate in words: ``about 0.8 GB of memory (estimated from units, models and seeds)``;
+    ``short``: ``about 0.8 GB (from units, models and seeds)``, as the settings form shows it."""
+    if short:
+        return f"about {peak_mb(config) / 1024:.1f} GB (from units, models and seeds)"
+    return f"about {peak_mb(config) / 1024:.1f} GB of memory (estimated from units, models and seeds)"
+
+
 def memory_verdict(config: Config) -> tuple[str, str]:
     """``("refuse" | "warn" | "ok", message)``: whether ``config`` fits in the free memory, in words."""
     need, free = peak_mb(config), available_mb()
-    said = f"about {need / 1024:.1f} GB of memory (estimated from units, models and seeds)"
+    said = need_text(config)
     if free is None:
         return "ok", f"needs {said}"
     if need > free:

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from engine.config import SETTING, SETTINGS, Config, ConfigError
-from engine.estimate import memory_verdict
+from engine.estimate import memory_verdict, need_text
 from engine.settings import Setting, phrase
 from engine.tasks import for_task
 
@@ -112,10 +112,22 @@ class SettingsScreen(ModalScreen[Config | None]):
                         yield Checkbox(kind, kind in self.config.models, id=f"model-{kind}", compact=True)
                 yield Label("", id="error-models", classes="field-error")
             yield Label("", id="error-other", classes="field-error")
+            yield Label("", id="estimate")
             with Horizontal(id="settings-buttons"):
                 yield Button("Apply", variant="primary", id="apply", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()  # the app's Footer sits on the screen below and shows that screen's keys
+
+    def on_mount(self) -> None:
+        self.show_estimate()
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def show_estimate(self) -> None:
+        """Keep the memory estimate in step with what the form holds (once it holds a valid run)."""
+        config, _ = self.read()
+        if config is not None:
+            self.query_one("#estimate", Label).update(f"Estimated peak memory: {need_text(config, short=True)}")
 
     @on(Select.Changed, "#field-task")
     async def task_changed(self, event: Select.Changed) -> None:
