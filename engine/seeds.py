@@ -9,24 +9,22 @@ weights through one compiled preview (a probe model), then merge into a median w
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
 import keras
 import numpy as np
 
-from engine.callbacks import TrainingGuard
 from engine.config import Config
 from engine.data import Dataset
-from engine.events import Forecast, ForecastReport, InsideReport, SampleReport, Status
+from engine.events import Forecast, ForecastReport, InsideReport, SampleReport
 from engine.forecast import Preview
 from engine.metrics import LossTrack
 from engine.replicas import ReplicaWeights, make_replica_epoch
 from engine.seed_report import model_summary, seed_metrics
 from engine.spread import finite
 from engine.stop import StopSignal
-from engine.trainer import Outcome
+from engine.trainer import Outcome, run_epochs
 
 LOSS_KEYS = ("loss", "val_loss")
 """A seed whose loss or val loss is not finite has diverged."""
@@ -75,28 +73,17 @@ def train_seeds(
 ) -> Outcome:
     """Train every replica of ``name`` for ``config.epochs``; stop when asked or when all diverged."""
     epoch_function = make_replica_epoch(weights, dataset, config)
-    lead = weights.models[0]  # the model the callbacks see; stop_training is read from it
-    guard = TrainingGuard(stop)
-    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=lead, epochs=config.epochs)
     # Each seed's own stream of permutations: the one a run with that seed alone would draw.
     rngs = [np.random.default_rng(seed) for seed in seed_values(config)]
-    diverged_at = weights.diverged_at
-    started = time.perf_counter()
-    lead.stop_training = False
-    callback_list.on_train_begin()
-    for epoch in range(config.epochs):
-        if stop.is_set():
-            guard.on_epoch_end(epoch - 1, {})
-            break
-        callback_list.on_epoch_begin(epoch)
-        n = dataset.n_train
+    n = dataset.n_train
+
+    def one_epoch(epoch: int) -> dict[str, object]:
         orders = np.stack([rng.permutation(n) if config.shuffle else np.arange(n) for rng in rngs])
-        callback_list.on_epoch_end(epoch, headline_logs(epoch_function(orders), diverged_at, epoch + 1))
-        if lead.stop_training:
-            break
-    callback_list.on_train_end()
-    seconds = time.perf_counter() - started
-    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, seconds, tuple(diverged_at))
+        return headline_logs(epoch_function(orders), weights.diverged_at, epoch + 1)
+
+    # The first seed's model is the one the callbacks see; stop_training is read from it.
+    outcome = run_epochs(name, weights.models[0], config, callbacks, stop, one_epoch)
+    return replace(outcome, diverged_at=tuple(weights.diverged_at))
 
 
 def train_model(

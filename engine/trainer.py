@@ -133,12 +133,33 @@ def train_fast(
     callbacks: list[keras.callbacks.Callback],
     stop: StopSignal,
 ) -> Outcome:
-    """Train ``model`` for ``config.epochs`` with the compiled epoch function."""
+    """Train ``model`` for ``config.epochs`` with the compiled epoch function (``--trainer keras``)."""
     epoch_function = make_epoch_function(model, dataset, config)
-    guard = TrainingGuard(stop)
-    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=model, epochs=config.epochs)
     # Each model gets its own stream of permutations, so results don't depend on thread timing.
     rng = np.random.default_rng(config.seed)
+
+    def one_epoch(epoch: int) -> dict[str, object]:
+        order = rng.permutation(dataset.n_train) if config.shuffle else np.arange(dataset.n_train)
+        return dict(epoch_function(order))
+
+    return run_epochs(name, model, config, callbacks, stop, one_epoch)
+
+
+def run_epochs(
+    name: str,
+    model: keras.Model,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+    one_epoch: Callable[[int], dict[str, object]],
+) -> Outcome:
+    """The loop every compiled trainer shares: ``one_epoch(epoch)`` → its logs, handed to the callbacks.
+
+    Keras callbacks run once per epoch, as under ``fit``: a stop request or ``EarlyStopping``
+    takes effect after the current epoch; ``model`` is the one they see.
+    """
+    guard = TrainingGuard(stop)
+    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=model, epochs=config.epochs)
     started = time.perf_counter()
     model.stop_training = False
     callback_list.on_train_begin()
@@ -147,8 +168,7 @@ def train_fast(
             guard.on_epoch_end(epoch - 1, {})  # records the stop reason when stopped before epoch 1 ends
             break
         callback_list.on_epoch_begin(epoch)
-        order = rng.permutation(dataset.n_train) if config.shuffle else np.arange(dataset.n_train)
-        callback_list.on_epoch_end(epoch, epoch_function(order))
+        callback_list.on_epoch_end(epoch, one_epoch(epoch))
         if model.stop_training:
             break
     callback_list.on_train_end()
