@@ -77,7 +77,12 @@ class TrainingGuard(keras.callbacks.Callback):
 
 
 class PreviewCallback(keras.callbacks.Callback):
-    """Every ``every`` epochs, runs the task's (cheap, compiled) preview, or a look inside, and reports it."""
+    """Every ``every`` epochs, runs the task's (cheap, compiled) preview, or a look inside, and reports it.
+
+    The preview is also run once, unreported, right after the first epoch: that call compiles it
+    (~0.3 s a model), which at the first real preview stalled training mid-run while the
+    screen still showed the last epochs/s and ETA.
+    """
 
     def __init__(
         self,
@@ -91,5 +96,9 @@ class PreviewCallback(keras.callbacks.Callback):
         self.report = report
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.every and (epoch + 1) % self.every == 0 and math.isfinite(float((logs or {}).get("loss", 0.0))):
+        if not self.every or not math.isfinite(float((logs or {}).get("loss", 0.0))):
+            return
+        if (epoch + 1) % self.every == 0:
             self.report(self.preview(epoch + 1, False))
+        elif epoch == 0:
+            self.preview(epoch + 1, False)  # compiled now, with the epochs' own compile, not mid-run

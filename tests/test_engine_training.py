@@ -157,3 +157,14 @@ def test_a_run_stopped_before_it_starts_builds_nothing(tmp_path: Path) -> None:
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["note"] == "stopped before training"
     assert not list((tmp_path / "r").glob("*.keras"))
+
+
+def test_the_preview_is_compiled_after_the_first_epoch_not_at_the_first_preview() -> None:
+    from engine.callbacks import PreviewCallback
+
+    calls: list[int] = []
+    reported: list[object] = []
+    callback = PreviewCallback(5, lambda epoch, final: calls.append(epoch) or epoch, reported.append)  # type: ignore[arg-type, func-returns-value]
+    for epoch in range(10):
+        callback.on_epoch_end(epoch, {"loss": 1.0})
+    assert calls == [1, 5, 10] and reported == [5, 10]  # the first call only warms it up: not reported
