@@ -71,7 +71,7 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
         await app.workers.wait_for_complete()
         for tab in ("training", "forecast", "summaries", "metrics"):
             assert (app.current.run_dir / f"screen-{tab}.svg").read_text().startswith("<svg")  # type: ignore[union-attr]
-        assert tabs.active == "forecast"  # the tab shown before the export
+        assert tabs.active == "forecast" and app.animation_level == "full"  # as before the export
 
 
 async def test_log_and_smoothing_keys_change_the_charts(tmp_path: Path) -> None:

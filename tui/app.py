@@ -266,14 +266,17 @@ class RnnLstmApp(LiveView):
     @work(exclusive=True, exit_on_error=False, group="export", name="export")
     async def _export(self, folder: Path) -> None:
         tabs = self.query_one(TabbedContent)
-        shown, saved = tabs.active, []
+        shown, saved, level = tabs.active, [], self.animation_level
+        self.animation_level = "none"  # the tab's underline jumps under it instead of sliding after the shot
+        self.clear_notifications()  # a toast is not part of what a tab shows
         for tab in TABS:
             tabs.active = tab
             self._redraw()
-            await self.screen.wait_for_refresh()  # the tab laid out and painted before the shot
+            for _ in range(2):  # laid out and painted, then the underline moved after that refresh
+                await self.screen.wait_for_refresh()
             name = free_name(folder, f"screen-{tab}", ".svg")  # a second export keeps the first
             saved.append(Path(self.save_screenshot(filename=name, path=str(folder))).name)
-        tabs.active = shown
+        tabs.active, self.animation_level = shown, level
         self.notify(f"{', '.join(saved)} in {folder}", title="screenshots saved")
 
     async def action_quit(self) -> None:
