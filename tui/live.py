@@ -32,8 +32,9 @@ from tui.training import TrainingPane
 class LiveView(App[int]):
     """The live view of the current run; :class:`tui.app.RnnLstmApp` adds keys and run control."""
 
-    REDRAW_SECONDS = 0.5
-    """Period of the charts (~15 ms each to build). On 2 busy cores 0.2 s cost +16 % CPU over headless, 0.5 s +8 %."""
+    REDRAW_SECONDS = 1.0
+    """Period of the charts (~20 ms each to build). With today's faster engine, 0.5 s cost +21 % wall time over
+    headless on 2 busy cores and 1.0 s +13 % (``python -m tui.bench``); keys still redraw at once."""
 
     state: reactive[str] = reactive("idle")
     """What the run is doing, shown in the header: loading TensorFlow, training, finished, error…"""
