@@ -125,7 +125,7 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
         data["startup"] = measure_startup(config)
         lines += ["", *startup_table(data["startup"], config)]
     if "seeds" in sections:
-        data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick)
+        data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick, data.get("seed"))
         lines += ["", *seeds_table(data["seeds"], config)]
     for section in extra:
         lines += ["", *section(config, data, quick)]

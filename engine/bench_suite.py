@@ -227,13 +227,14 @@ def run_seeds(config: Config) -> dict:
     return {"run_s": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb(), "models": figures}
 
 
-def measure_seeds(config: Config, seeds: int, quick: bool = False) -> dict:
+def measure_seeds(config: Config, seeds: int, quick: bool = False, seed_way: dict | None = None) -> dict:
     """The seed's way once vs ours with ``seeds`` seeds per model, each a whole fresh process (TF import
-    included); ``quick``: both in this process (a smoke test of the code path, not a measurement)."""
+    included); ``quick``: both in this process (a smoke test of the code path, not a measurement), and
+    ``seed_way``, the compare section's run of it, reused."""
     measure = measurer(quick)
     started = time.perf_counter()
-    seed_way = measure(measure_seed, config)
-    seed_wall = time.perf_counter() - started
+    seed_way = seed_way if quick and seed_way is not None else measure(measure_seed, config)
+    seed_wall = seed_way["whole_s"] if quick else time.perf_counter() - started
     started = time.perf_counter()
     ours = measure(run_seeds, config.replace(seeds=seeds))
     ours_wall = time.perf_counter() - started

@@ -100,5 +100,5 @@ class PreviewCallback(keras.callbacks.Callback):
             return
         if (epoch + 1) % self.every == 0:
             self.report(self.preview(epoch + 1, False))
-        elif epoch == 0:
+        elif epoch == 0 and self.params.get("epochs", 0) > self.every:  # a live preview will come mid-run
             self.preview(epoch + 1, False)  # compiled now, with the epochs' own compile, not mid-run

@@ -45,7 +45,7 @@ def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
 
 
 def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Path) -> None:
-    config = Config(epochs=3, forecast_every=0, models=("lstm",), inside=False)
+    config = Config(epochs=3, forecast_every=0, models=("lstm",), inside=False, units=8, window=8, points=60)
     run_experiment(config, tmp_path / "a", lambda event: None)
     run_experiment(config, tmp_path / "b", lambda event: None)
     run_experiment(dataclasses.replace(config, seed=1), tmp_path / "c", lambda event: None)
@@ -165,6 +165,12 @@ def test_the_preview_is_compiled_after_the_first_epoch_not_at_the_first_preview(
     calls: list[int] = []
     reported: list[object] = []
     callback = PreviewCallback(5, lambda epoch, final: calls.append(epoch) or epoch, reported.append)  # type: ignore[arg-type, func-returns-value]
+    callback.set_params({"epochs": 10})
     for epoch in range(10):
         callback.on_epoch_end(epoch, {"loss": 1.0})
     assert calls == [1, 5, 10] and reported == [5, 10]  # the first call only warms it up: not reported
+    calls.clear()
+    callback.set_params({"epochs": 4})  # no live preview will come: nothing to warm up for
+    for epoch in range(4):
+        callback.on_epoch_end(epoch, {"loss": 1.0})
+    assert calls == []
