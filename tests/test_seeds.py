@@ -67,7 +67,9 @@ def test_a_seed_that_diverges_is_marked_once_and_left_out_of_the_medians() -> No
     assert math.isnan(headline["loss"])  # type: ignore[arg-type]  # all gone: the model has diverged
 
 
-@pytest.mark.parametrize(("kind", "optimizer"), [("lstm", "sgd"), ("gru", "adam"), ("rnn", "sgd")])
+# SimpleRNN and LSTM with SGD: ``test_fast_trainer_matches_fit_epoch_by_epoch`` holds the replica
+# engine to ``model.fit`` itself; here the GRU cell and Adam with its clipping, per replica.
+@pytest.mark.parametrize(("kind", "optimizer"), [("gru", "adam")])
 def test_a_replica_matches_the_same_seed_trained_alone(kind: str, optimizer: str) -> None:
     from engine.data import make_dataset
     from engine.models import build_for
