@@ -9,6 +9,7 @@ row, shown by the headless table and the TUI's Metrics tab alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.events import EpochReport, ForecastReport, SampleReport, Status, number, status_text
@@ -193,5 +194,10 @@ def metrics_table(metrics: dict[str, dict[str, object]], task: str = "damped") -
     headings = headings_for(task)
     rows = [list(headings.values())]
     rows += [[metric_cells(model, m)[key] for key in headings] for model, m in metrics.items()]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(headings))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    return aligned(rows)
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as an aligned plain-text table (every headless table)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 from engine.events import Status, number, status_text
-from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, LossTrack, model_metrics
+from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, LossTrack, aligned, model_metrics
 from engine.spread import Verdict, summary, verdict
 
 SERIES_FIGURES = {
@@ -142,12 +142,6 @@ def seed_rows(models: dict[str, dict], task: str) -> list[list[str]]:
             final = number(s["final_val_loss"], LOSS_FORMAT)
             rows.append([name, str(s["seed"]), status, final, best, number(s.get(last[1]), last[2])])
     return rows
-
-
-def aligned(rows: Sequence[Sequence[str]]) -> str:
-    """Rows as an aligned plain-text table."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def seeds_text(models: dict[str, dict], task: str, verdicts: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ from engine.forecast import Preview
 from engine.metrics import LossTrack
 from engine.replicas import ReplicaWeights, make_replica_epoch
 from engine.seed_report import model_summary, seed_metrics
-from engine.spread import finite
+from engine.spread import band
 from engine.stop import StopSignal
 from engine.trainer import Outcome, run_epochs
 
@@ -56,8 +56,7 @@ def headline_logs(logs: dict[str, np.ndarray], diverged_at: list[int | None], ep
     result: dict[str, object] = {}
     for key, values in logs.items():
         values = np.where(alive, values.astype(float), math.nan)
-        good = finite(values)
-        result[key] = float(np.median(good)) if len(good) else math.nan
+        result[key] = band(values).median
         if count > 1:  # one seed is a plain run: no band
             result[f"seed_{key}"] = tuple(float(v) for v in values)
     return result
@@ -136,8 +135,7 @@ def merge_reports(reports: list[ForecastReport | SampleReport | None]) -> Foreca
     first = present[0]
     if isinstance(first, SampleReport):
         scores = tuple(r.grammatical if isinstance(r, SampleReport) else math.nan for r in reports)
-        good = finite(scores)
-        return replace(first, grammatical=float(np.median(good)) if len(good) else math.nan, seed_grammatical=scores)
+        return replace(first, grammatical=band(scores).median, seed_grammatical=scores)
     forecasts = [r.forecast if isinstance(r, ForecastReport) else None for r in reports]
     return replace(first, forecast=merge_forecasts(forecasts))
 
@@ -152,8 +150,7 @@ def merge_forecasts(forecasts: list[Forecast | None]) -> Forecast:
         median, low, high = np.median(stacked, axis=0), stacked.min(axis=0), stacked.max(axis=0)
     else:
         median = low = high = np.full_like(template.predicted, math.nan)
-    good = finite(seed_rmse)
-    rmse = float(np.median(good)) if len(good) else math.nan
+    rmse = band(seed_rmse).median
     return replace(template, predicted=median, rmse=rmse, low=low, high=high, seed_rmse=seed_rmse)
 
 

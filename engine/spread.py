@@ -37,7 +37,7 @@ def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return array[np.isfinite(array)]
 
 
-def band(values: Sequence[float]) -> Band:
+def band(values: Sequence[float] | np.ndarray) -> Band:
     """Median and min–max of the finite ``values``; NaNs when none is finite."""
     good = finite(values)
     if not len(good):
