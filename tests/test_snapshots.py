@@ -1,4 +1,5 @@
-"""Snapshots of what a person sees: every tab, the settings form with a flagged error, the too-small notice.
+"""Snapshots of what a person sees: every tab, the settings form with a flagged error, the too-small notice,
+the charts without colour and on a linear axis, and a run whose every model diverged.
 
 The data comes from the scripted engine, so every number on screen is the same on every run;
 the run folder is a fixed relative path. Update after an intended change of the look with
@@ -24,19 +25,23 @@ CONFIG = Config(epochs=40, forecast_every=10, models=("rnn", "lstm"))
 SnapCompare = Callable[..., bool]
 
 
-def finished_app(folder: Path, monkeypatch: pytest.MonkeyPatch) -> RnnLstmApp:
+def finished_app(folder: Path, monkeypatch: pytest.MonkeyPatch, engine: FakeEngine | None = None) -> RnnLstmApp:
     """An app whose (scripted) run will have finished, writing under a fixed relative path."""
     monkeypatch.chdir(folder)
     invocation = Invocation(config=CONFIG, out=Path("runs/snapshot"), headless=False)
-    return RnnLstmApp(invocation, Path("runs"), experiment=FakeEngine())
+    return RnnLstmApp(invocation, Path("runs"), experiment=engine or FakeEngine())
 
 
 def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
-    """Wait for the run to end and its messages to be handled, then press ``keys``."""
+    """Wait for the run to end and its messages to be handled, then press ``keys``.
+
+    The "training finished" toast is cleared first: it would cover the charts' legends.
+    """
 
     async def run_before(pilot: Pilot) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        pilot.app.clear_notifications()
         await pilot.press(*keys)
         await pilot.pause()
 
@@ -70,3 +75,21 @@ def test_settings_form_flags_a_bad_value(
 def test_too_small_notice(snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
     app = finished_app(tmp_path, monkeypatch)
     assert snap_compare(app, terminal_size=(50, 15), run_before=after_run())
+
+
+def test_forecast_without_colour(snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
+    """NO_COLOR: the truth (points), the given window (+) and each model (its own line) still read apart."""
+    monkeypatch.setenv("NO_COLOR", "1")  # read (and removed) by the App when it is made
+    app = finished_app(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_run("2"))
+
+
+def test_training_on_a_linear_axis(snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
+    """After l: round, evenly spaced ticks, in one format on the two charts side by side (log: test_tab)."""
+    app = finished_app(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_run("l"))
+
+
+def test_forecast_when_every_model_diverged(snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
+    app = finished_app(tmp_path, monkeypatch, FakeEngine(diverge={"rnn": 3, "lstm": 5}))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_run("2"))

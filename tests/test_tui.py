@@ -50,7 +50,7 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
         chart = app.query_one(ForecastChart)
         labels = [c.label for c in chart.curves]
         assert labels[:2] == ["truth", "given (20 values)"]  # the window the closed loop starts from
-        assert labels[2].startswith("rnn (epoch 6) RMSE") and labels[3].startswith("lstm")
+        assert labels[2].startswith("rnn RMSE") and labels[3].startswith("lstm")
         given, rnn = chart.curves[1], chart.curves[2]
         assert len(given.x) == 20 and given.x[-1] < rnn.x[0]  # the truth just before the first forecast
         status = str(app.query_one("#forecast-status", Label).render())

@@ -75,7 +75,7 @@ async def test_full_run_fills_every_tab(tmp_path: Path) -> None:
         await pilot.press("2")
         labels = [c.label for c in app.query_one(ForecastChart).curves]
         assert labels[:2] == ["truth", "given (8 values)"]  # the real engine's first forecast index, too
-        assert labels[2].startswith("rnn (epoch 8) RMSE") and labels[3].startswith("lstm")
+        assert labels[2].startswith("rnn RMSE") and labels[3].startswith("lstm")
         status = str(app.query_one("#forecast-status", Label).render())
         assert "rnn: final after epoch 8" in status and "lstm: final after epoch 8" in status
 

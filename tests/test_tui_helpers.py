@@ -12,7 +12,7 @@ import pytest
 
 from engine.config import Config
 from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage, number
-from tui.charts import DRAW_POINTS, LOG_FLOOR, drawable, ema, prepared, thin
+from tui.curves import DRAW_POINTS, LOG_FLOOR, drawable, ema, prepared, thin
 from tui.history import LossHistory
 from tui.messages import EpochsDone, ForecastDone, PhaseChanged, RunDone, to_message
 from tui.runner import RunFolders

@@ -1,52 +1,40 @@
-"""Plotext charts for the loss curves and the forecast, and the display helpers they need.
+"""Plotext charts for the loss curves and the forecast: their colours, markers, axes and legend.
 
-The helpers are display-only (smoothing, thinning, making values drawable on a log axis);
-no training maths lives in the UI. Drawing is split in two steps on purpose: ``draw`` only
-prepares and stores the curves, which is cheap; plotting them (thinned to the chart's width)
-and plotext's expensive ``build()`` happen when Textual renders the widget, only if it is on
-screen.
+Drawing is split in two steps on purpose: ``draw`` only prepares and stores the curves, which is
+cheap; plotting them (thinned to the chart's width) and plotext's expensive ``build()`` happen when
+Textual renders the widget, only if it is on screen. Every curve has a marker of its own as well as
+a colour (see :mod:`tui.legend`); the legend sits under the plot; ticks are round (:mod:`tui.axes`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
+from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
+from tui.axes import Axis, inner_ticks, linear_axis, log_axis, whole_ticks
+from tui.curves import LOG_FLOOR, Curve, column_picks, drawable, prepared, thin
+from tui.legend import BLOCKS, BRAILLE, MARKERS, entry, legend_lines
+
 MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
+MODEL_MARKERS: dict[str, str] = {"rnn": BRAILLE, "lstm": BLOCKS, "gru": "*"}
+"""One line style per model kind, so that the models read apart without colour (``NO_COLOR``) too."""
 LOSS_COLOR, VAL_COLOR, RAW_COLOR, TRUTH_COLOR = "blue+", "orange+", "gray", "green+"
+LOSS_MARKER, VAL_MARKER, BASELINE_MARKER = BRAILLE, BLOCKS, "-"
 BASELINE_COLOR = "white"
 GIVEN_COLOR = "white"
 """The truth values the closed loop is handed before it runs on its own predictions."""
-
-Series = Sequence[float] | np.ndarray
-"""A curve's x or y values: a list as the engine reports them, or an array once prepared for drawing."""
-
-EMA_ALPHA = 0.1
-"""Weight of the newest point in the displayed exponential moving average."""
-DRAW_POINTS = 2000
-"""Points per curve handed on for drawing, at most: more than any terminal has columns."""
-LOG_FLOOR = 1e-12
-"""Stand-in for non-positive values on a log axis (a loss of exactly 0 cannot be drawn)."""
-
-
-def ema(values: Series, alpha: float = EMA_ALPHA) -> np.ndarray:
-    """Exponential moving average ``s[i] = alpha * v[i] + (1 - alpha) * s[i-1]``, ``s[0] = v[0]``.
-
-    Display smoothing only: the raw values stay what the engine reported. Expects finite
-    values (callers drop the others first, see :func:`drawable`).
-    """
-    data = np.asarray(values, dtype=np.float64)
-    smoothed = np.empty_like(data)
-    level = data[0] if data.size else 0.0
-    for i, value in enumerate(data):
-        level = alpha * value + (1.0 - alpha) * level
-        smoothed[i] = level
-    return smoothed
+TRUTH_MARKER, TRUTH_EVERY = "o", 3
+"""The truth is points, in every third column, drawn over the forecasts: both stay visible where they agree."""
+GIVEN_MARKER = "+"
+"""The given window: a point in every column, over the truth's."""
+FRAME_ROWS = 5
+"""Rows of a chart that are not plot: title, top and bottom border, x tick labels, legend."""
 
 
 def faint_color(color: str) -> str:
@@ -54,47 +42,10 @@ def faint_color(color: str) -> str:
     return color.removesuffix("+") if color.endswith("+") else RAW_COLOR
 
 
-def drawable(x: Series, y: Series, *, log: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Drop points whose y is NaN or infinite (a diverged model); on a log axis clamp y to ``LOG_FLOOR``.
-
-    plotext's log scale breaks once it meets a value <= 0, and cannot place NaN at all.
-    """
-    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    keep = np.isfinite(ys)
-    xs, ys = xs[keep], ys[keep]
-    if log:
-        ys = np.maximum(ys, LOG_FLOOR)
-    return xs, ys
-
-
-def thin(x: Series, y: Series, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``limit`` evenly spaced points, always keeping the first and the last.
-
-    A chart cannot show more points than it has columns; plotext's build time grows with
-    the points it is given, so a 1,000-epoch curve is cut down to about the chart's width.
-    """
-    x, y = np.asarray(x), np.asarray(y)
-    if limit < 2 or len(x) <= limit:
-        return x, y
-    picks = np.unique(np.linspace(0, len(x) - 1, limit).round().astype(int))
-    return x[picks], y[picks]
-
-
-@dataclass
-class Curve:
-    """One line on a chart: a legend label, its points and a plotext colour name."""
-
-    label: str
-    x: Series
-    y: Series
-    color: str
-    reference: bool = False
-    """A reference line (the task's baseline): never smoothed, no faint raw copy."""
-    ema: Series | None = None
-    """``y`` smoothed, kept up to date as values arrive (see :class:`tui.history.Smoothed`); computed
-    on the thinned points when absent."""
-    band: tuple[Curve, Curve] | None = None
-    """With several seeds: the band's lower and upper edge (``y`` is then the median), drawn dim."""
+def with_markers(curves: Sequence[Curve]) -> list[Curve]:
+    """``curves``, each that has no marker given the next one not taken on this chart."""
+    free = iter([m for m in MARKERS if m not in {c.marker for c in curves}] * 4)
+    return [c if c.marker else replace(c, marker=next(free)) for c in curves]
 
 
 class Chart(PlotextPlot):
@@ -106,6 +57,9 @@ class Chart(PlotextPlot):
     A chart that plotext still cannot build shows a one-line notice instead.
     """
 
+    whole_x = False
+    """Whether the x axis counts (epochs, steps): then only whole numbers are ticked."""
+
     def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.chart_title = title
@@ -116,37 +70,92 @@ class Chart(PlotextPlot):
         """Raw curves drawn faintly behind the smoothed ones."""
         self.curves: list[Curve] = []
         """The labelled curves on the chart (finite points, smoothed if asked), for status lines and tests."""
+        self.peers: list[Chart] = []
+        """Charts shown beside this one: a linear y axis writes its labels with as many decimals as theirs."""
 
     def show(self, title: str, curves: list[Curve], *, log: bool = False, faint: list[Curve] | None = None) -> None:
         """Replace what the chart shows and schedule a repaint of this widget (not the app)."""
-        self.shown_title, self.curves, self.log_axis, self.faint = title, curves, log, faint or []
+        self.shown_title, self.curves, self.log_axis, self.faint = title, with_markers(curves), log, faint or []
         self.refresh()
 
     def render(self) -> RenderResult:
-        plt = self.plt
-        plt.clear_data()
-        plt.title(self.shown_title)
-        plt.xlabel(self.x_label)
-        # plotext cannot build a log axis without data: stay linear until the first point.
-        plt.yscale("log" if self.log_axis and self.curves else "linear")
-        limit = max(self.size.width - 10, 16)  # the y tick labels take ~10 columns
-        for curve in self.faint:
-            plt.plot(*_lists(*thin(curve.x, curve.y, limit)), color=curve.color, marker="braille")
-        for curve in self.curves:
-            plt.plot(*_lists(*thin(curve.x, curve.y, limit)), label=curve.label, color=curve.color, marker="braille")
         try:
-            if self.x_label == "epoch" and (ticks := self.whole_ticks()):
-                plt.xticks(ticks)
-            return super().render()
+            return self._build(self.size.width, self.size.height)
         except Exception as error:  # plotext internals; the next draw usually recovers
             return f"{self.chart_title}: cannot draw this chart ({type(error).__name__})"
 
-    def whole_ticks(self) -> list[int] | None:
-        """Up to 5 whole-number ticks over the curves' x range: epochs are counted, not measured."""
-        ends = [float(value) for curve in self.curves if len(curve.x) for value in (curve.x[0], curve.x[-1])]
-        if not ends:
+    def _build(self, width: int, height: int) -> Text:
+        """Plot the stored curves at ``width`` × ``height``, the legend in the rows under the plot."""
+        legend = self.legend(width, height)
+        height -= len(legend) - 1
+        plt = self.plt
+        plt.clear_data()
+        plt.title(self.shown_title)
+        plt.xlabel("legend")  # keeps a row under the x ticks (a blank label would not), the legend replaces it
+        # plotext cannot build a log axis without data: stay linear until the first point.
+        plt.yscale("log" if self.log_axis and self.curves else "linear")
+        shared = [d for p in (self, *self.peers) if (d := p.decimals()) is not None]
+        y_axis = self.y_axis(height, max(shared, default=None))
+        plt.yticks(y_axis.ticks if y_axis else None, y_axis.labels if y_axis else None)
+        plt.ylim(*(y_axis.limits if y_axis else (None, None)))
+        columns = width - 2 - max((len(label) for label in y_axis.labels), default=0) if y_axis else width
+        low, high = self.x_range()
+        self._x_ticks(low, high, columns)
+        for curve in sorted([*self.faint, *self.curves], key=lambda c: c.every > 0):  # points last: lines show between
+            x, y = np.asarray(curve.x, dtype=np.float64), np.asarray(curve.y, dtype=np.float64)
+            if curve.every:
+                picks = column_picks(x, low, high, columns, curve.every)
+                plt.scatter(*_lists(x[picks], y[picks]), color=curve.color, marker=curve.marker)
+            else:
+                plt.plot(*_lists(*thin(x, y, max(columns, 16))), color=curve.color, marker=curve.marker or BRAILLE)
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # as PlotextPlot.render does: resizing is unreliable without both
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        rows = plt.build().rstrip("\n").split("\n")[:-1]  # the last row is the x label's: the legend goes there
+        return Text("\n").join([*(Text.from_ansi(row) for row in rows), *legend])
+
+    def _x_ticks(self, low: float, high: float, columns: int) -> None:
+        """Round ticks about every 10 columns within the data's x range (no ticks without data)."""
+        if not high >= low:
+            plt_ticks: tuple[list[float] | None, list[str] | None] = (None, None)
+            self.plt.xlim(None, None)
+        else:
+            most = max(2, columns // 10)
+            ticks = [float(t) for t in whole_ticks(low, high, most)] if self.whole_x else None
+            plt_ticks = (ticks, [str(int(t)) for t in ticks]) if ticks else inner_ticks(low, high, most)
+            self.plt.xlim(low, high)
+        self.plt.xticks(*plt_ticks)
+
+    def x_range(self) -> tuple[float, float]:
+        """The lowest and highest x of every curve drawn (NaN, NaN without any)."""
+        ends = [float(v) for c in (*self.faint, *self.curves) if len(c.x) for v in (np.min(c.x), np.max(c.x))]
+        return (min(ends), max(ends)) if ends else (np.nan, np.nan)
+
+    def y_range(self) -> tuple[float, float] | None:
+        """The lowest and highest y of every curve drawn, if any (non-finite points are dropped before)."""
+        ends = [float(v) for c in (*self.faint, *self.curves) if len(c.y) for v in (np.min(c.y), np.max(c.y))]
+        return (min(ends), max(ends)) if ends else None
+
+    def y_axis(self, height: int, decimals: int | None = None) -> Axis | None:
+        """Decades on a log axis, else round steps (with ``decimals`` if given), for a chart ``height`` rows high."""
+        if (span := self.y_range()) is None:
             return None
-        return np.unique(np.linspace(min(ends), max(ends), 5).round().astype(int)).tolist()
+        rows = height - FRAME_ROWS
+        if self.log_axis:
+            return log_axis(max(span[0], LOG_FLOOR), max(span[1], LOG_FLOOR), rows)
+        return linear_axis(*span, rows, decimals=decimals)
+
+    def legend(self, width: int, height: int) -> list[Text]:
+        """The legend's rows: the first in the x label's row, any more taken from the plot while it keeps 3 rows."""
+        entries = [entry(c.marker, c.color, c.label, c.every) for c in self.curves if c.label]
+        rows = legend_lines(self.x_label, entries, width)
+        return rows[: 1 + min(len(rows) - 1, max(height - FRAME_ROWS - 3, 0))]
+
+    def decimals(self) -> int | None:
+        """Decimals this chart's linear y axis needs at its size now (None: log axis or no data)."""
+        width, height = self.size.width, self.size.height
+        axis = None if self.log_axis else self.y_axis(height - len(self.legend(width, height)) + 1)
+        return axis.decimals if axis else None
 
 
 class CurveChart(Chart):
@@ -154,6 +163,8 @@ class CurveChart(Chart):
 
     With smoothing on, each raw curve is drawn faintly first and its EMA over it.
     """
+
+    whole_x = True
 
     def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(title, id=id, classes=classes)
@@ -166,44 +177,20 @@ class CurveChart(Chart):
         the same at a million epochs as at a thousand.
         """
         shown, faint = [], []
-        for curve in curves:
+        for curve in with_markers(curves):  # markers first: a faint copy has its curve's marker, dimmed
             x, y = prepared(curve, log=log, smooth=smooth)
             if not len(x):
                 continue
+            dim = faint_color(curve.color)
             for edge in curve.band or ():  # the band's edges, dim, behind the median
                 ex, ey = prepared(edge, log=log, smooth=smooth)
                 if len(ex):
-                    faint.append(Curve("", ex, ey, faint_color(curve.color)))
+                    faint.append(Curve("", ex, ey, dim, marker=curve.marker))
             if smooth and not curve.reference and curve.band is None:  # the raw curve, faint, behind its EMA
-                faint.append(Curve(curve.label, *prepared(curve, log=log, smooth=False), faint_color(curve.color)))
-            shown.append(Curve(curve.label, x, y, curve.color, curve.reference))
+                faint.append(Curve(curve.label, *prepared(curve, log=log, smooth=False), dim, marker=curve.marker))
+            shown.append(Curve(curve.label, x, y, curve.color, curve.reference, marker=curve.marker))
         title = self.chart_title + (" · log" if log else "") + (" · EMA" if smooth else "")
         self.show(title, shown, log=log, faint=faint)
-
-
-def prepared(curve: Curve, *, log: bool, smooth: bool) -> tuple[np.ndarray, np.ndarray]:
-    """A curve's points ready to plot: thinned first, its EMA if smoothing, drawable on the axis."""
-    smoothing = smooth and not curve.reference
-    values = curve.ema if smoothing and curve.ema is not None else curve.y
-    picks = spread_picks(min(len(curve.x), len(values)), DRAW_POINTS)
-    x, y = drawable(_take(curve.x, picks), _take(values, picks), log=log)
-    if smoothing and curve.ema is None and len(y):
-        y = ema(y)
-    return x, y
-
-
-def spread_picks(count: int, limit: int) -> np.ndarray:
-    """At most ``limit`` evenly spread indices into ``count`` values, the first and last included."""
-    if count <= limit:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, limit).round().astype(int))
-
-
-def _take(values: Series, picks: np.ndarray) -> np.ndarray:
-    """``values`` at ``picks``, without converting a long list as a whole."""
-    if isinstance(values, np.ndarray):
-        return values[picks]
-    return np.array([values[i] for i in picks.tolist()], dtype=np.float64)
 
 
 class ForecastChart(Chart):
@@ -215,13 +202,18 @@ class ForecastChart(Chart):
 
     def draw(self, truth: Curve | None, forecasts: Sequence[Curve], title: str) -> None:
         """Show ``truth`` first, then one curve per model (a diverged forecast's NaNs dropped);
-        a model with several seeds has its band's edges drawn dim behind its median."""
-        # The truth first, the models' forecasts over it, the given window (if any, first in
-        # ``forecasts``) over the truth: where the hand-over happens stays visible.
-        curves = [Curve(c.label, *drawable(c.x, c.y, log=False), c.color) for c in (truth, *forecasts) if c]
+        a model with several seeds has its band's edges drawn dim behind its median.
+
+        With forecasts, the truth is drawn as points over their lines (``TRUTH_MARKER``), so where
+        a forecast is right both stay visible; the given window (if any, first in ``forecasts``)
+        is points in every column over the truth's. Alone, the truth is a line.
+        """
+        if truth is not None and forecasts:
+            truth = replace(truth, marker=TRUTH_MARKER, every=TRUTH_EVERY)
+        curves = [replace(c, x=x, y=y) for c in (truth, *forecasts) if c for x, y in [drawable(c.x, c.y, log=False)]]
         faint = [
-            Curve("", *drawable(edge.x, edge.y, log=False), faint_color(c.color))
-            for c in forecasts
+            Curve("", *drawable(edge.x, edge.y, log=False), faint_color(c.color), marker=c.marker)
+            for c in with_markers(forecasts)
             for edge in c.band or ()
         ]
         self.show(title, curves, faint=faint)

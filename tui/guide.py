@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from tui.charts import Chart, Curve, Series
+from tui.charts import Chart
+from tui.curves import Curve, Series
 
 PICTURE_COLORS = ("gray", "cyan+", "red+", "orange+")
 """The series trained on (faint), one window, its target, the held-out part."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from engine.events import EpochReport
 from engine.metrics import LossTrack
 from engine.spread import BAND_TEXT
-from tui.charts import EMA_ALPHA, Curve
+from tui.curves import EMA_ALPHA, Curve
 
 
 @dataclass
@@ -72,8 +72,9 @@ class LossHistory(LossTrack):
             if len(series.values) < len(values):
                 series.add(values[-1])
 
-    def curve(self, label: str, which: str, color: str) -> Curve:
-        """``loss``, ``val_loss`` or ``val_accuracy`` as a chart curve, with its EMA and (several seeds) its band."""
+    def curve(self, label: str, which: str, color: str, marker: str = "") -> Curve:
+        """``loss``, ``val_loss`` or ``val_accuracy`` as a chart curve, with its EMA and (several seeds) its band;
+        ``marker``: its plotext marker (see :class:`tui.curves.Curve`)."""
         values = getattr(self, which)
         band: tuple[Curve, Curve] | None = None
         if which in ("loss", "val_loss") and self.val_low:
@@ -84,7 +85,7 @@ class LossHistory(LossTrack):
             )
             band = (low, high)
         # No slicing: a copy of a million epochs per redraw is what this module avoids (prepared() aligns them).
-        return Curve(label, self.epochs, values, color, ema=self.smoothed[which].values, band=band)
+        return Curve(label, self.epochs, values, color, ema=self.smoothed[which].values, band=band, marker=marker)
 
     @property
     def band_text(self) -> str:

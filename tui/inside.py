@@ -13,7 +13,8 @@ from textual.widgets import Label, Static
 
 from engine.events import InsideReport
 from engine.states import heatmap, state_lines
-from tui.charts import MODEL_COLORS, Curve, CurveChart
+from tui.charts import MODEL_COLORS, MODEL_MARKERS, CurveChart
+from tui.curves import Curve
 
 RAMP = " .:-=+*#%@"
 """Low to high, for the heatmap's cells (what a NO_COLOR terminal shows)."""
@@ -70,10 +71,15 @@ class InsidePane(Vertical):
             early = first.get(model)
             if early is not None and early.epoch != report.epoch:
                 curves.append(
-                    Curve(f"{model} @{early.epoch}", list(range(len(early.gradient))), early.gradient, "gray")
+                    Curve(
+                        f"{model} @{early.epoch}",
+                        list(range(len(early.gradient))),
+                        early.gradient,
+                        "gray",  # and the next free marker: the first look reads apart without colour too
+                    )
                 )
-            lags = list(range(len(report.gradient)))
-            curves.append(Curve(f"{model} @{report.epoch}", lags, report.gradient, MODEL_COLORS[model]))
+            lags, color = list(range(len(report.gradient))), MODEL_COLORS[model]
+            curves.append(Curve(f"{model} @{report.epoch}", lags, report.gradient, color, marker=MODEL_MARKERS[model]))
         self.query_one("#inside-gradient", CurveChart).draw(curves, log=log)
         gates = []
         for model, report in latest.items():

@@ -20,7 +20,8 @@ from engine.events import ForecastReport, InsideReport, SampleReport, Stage, Sta
 from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from engine.tasks import TASK_INFO
 from tui import messages as msg
-from tui.charts import TRUTH_COLOR, Curve
+from tui.charts import TRUTH_COLOR
+from tui.curves import Curve
 from tui.guide import GuidePane, WindowChart
 from tui.history import LossHistory
 from tui.inside import InsidePane

@@ -20,12 +20,8 @@ from engine.config import Config
 from engine.events import ForecastReport, ModelFinished, SampleReport, number, status_text
 from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, headings_for, metric_cells, perplexity
 from engine.spread import BAND_TEXT
-from tui.charts import (
-    GIVEN_COLOR,
-    MODEL_COLORS,
-    Curve,
-    ForecastChart,
-)
+from tui.charts import GIVEN_COLOR, GIVEN_MARKER, MODEL_COLORS, MODEL_MARKERS, ForecastChart
+from tui.curves import Curve
 from tui.history import LossHistory
 from tui.samples import SamplesView
 from tui.seed_tables import SeedsView
@@ -107,12 +103,12 @@ class ForecastPane(Vertical):
         for report in reports:
             f, model = report.forecast, report.model
             seeds = len(f.seed_rmse)
-            label = f"{model} median of {seeds}" if seeds else f"{model} (epoch {report.epoch}) RMSE {f.rmse:.3f}"
+            label = f"{model} median of {seeds}" if seeds else f"{model} RMSE {f.rmse:.3f}"  # epochs: the status line
             color = MODEL_COLORS[model]
             edges = None
             if f.low is not None and f.high is not None:
                 edges = (Curve("", f.x, f.low, color), Curve("", f.x, f.high, color))
-            curves.append(Curve(label, f.x, f.predicted, color, band=edges))
+            curves.append(Curve(label, f.x, f.predicted, color, band=edges, marker=MODEL_MARKERS[model]))
             rmse = f"median RMSE of {seeds} seeds {f.rmse:.4f}" if seeds else f"RMSE {f.rmse:.4f}"
             lines.append(f"{model}: {'final' if report.final else 'preview'} after epoch {report.epoch}, {rmse}")
         lines += [f"{model}: diverged at epoch {epoch}, nothing to forecast" for model, epoch in self.diverged.items()]
@@ -121,7 +117,7 @@ class ForecastPane(Vertical):
             start = int(next(iter(reports)).forecast.index[0])
             window = slice(max(start - self.given, 0), start)
             x, y = np.asarray(self.truth.x)[window], np.asarray(self.truth.y)[window]
-            curves.insert(0, Curve(f"given ({self.given} values)", x, y, GIVEN_COLOR))
+            curves.insert(0, Curve(f"given ({self.given} values)", x, y, GIVEN_COLOR, marker=GIVEN_MARKER, every=1))
         if any(c.band is not None for c in curves):
             title += f" · dim: band {BAND_TEXT} over seeds"
         self.query_one(ForecastChart).draw(self.truth, curves, title)

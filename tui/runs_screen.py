@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from engine.events import number
 from engine.runs import RunInfo, config_diff, list_runs, val_curves
-from tui.charts import Curve, CurveChart
+from tui.charts import CurveChart
+from tui.curves import Curve
 
 OVERLAY_COLORS = ("cyan+", "magenta+", "orange+", "green+", "blue+", "red+", "yellow+", "white")
 """One colour per selected run and model, in turn (the legend names each)."""

@@ -15,7 +15,18 @@ from textual.widgets import Label, ProgressBar
 
 from engine.events import ModelFinished, number
 from engine.spread import BAND_TEXT
-from tui.charts import BASELINE_COLOR, LOSS_COLOR, MODEL_COLORS, VAL_COLOR, Curve, CurveChart
+from tui.charts import (
+    BASELINE_COLOR,
+    BASELINE_MARKER,
+    LOSS_COLOR,
+    LOSS_MARKER,
+    MODEL_COLORS,
+    MODEL_MARKERS,
+    VAL_COLOR,
+    VAL_MARKER,
+    CurveChart,
+)
+from tui.curves import Curve
 from tui.history import LossHistory
 
 
@@ -95,6 +106,9 @@ class TrainingPane(Vertical):
         self.ready = False  # the new run's histories are empty: nothing is lost by not drawing
         await panels.remove_children()
         await panels.mount_all([ModelPanel(model, epochs) for model in models])
+        charts = list(panels.query(CurveChart))
+        for chart in charts:  # side by side: their y labels in one format
+            chart.peers = [other for other in charts if other is not chart]
         self.ready = True
         self.query_one("#combined", CurveChart).draw([])
 
@@ -120,12 +134,13 @@ class TrainingPane(Vertical):
             return
         last = max((h.epochs[-1] for h in histories.values() if h.epochs), default=0)
         flat = (
-            [Curve("baseline", [1, max(last, 2)], [baseline, baseline], BASELINE_COLOR, reference=True)]
+            [Curve("baseline", [1, max(last, 2)], [baseline, baseline], BASELINE_COLOR, True, marker=BASELINE_MARKER)]
             if baseline > 0
             else []
         )
         for model, h in histories.items():
-            curves = [h.curve("loss", "loss", LOSS_COLOR), h.curve("val", "val_loss", VAL_COLOR)]
+            curves = [h.curve("loss", "loss", LOSS_COLOR, LOSS_MARKER)]
+            curves.append(h.curve("val", "val_loss", VAL_COLOR, VAL_MARKER))
             chart = self.panel(model).chart
             if h.band_text and "diverged" not in chart.chart_title:  # what the band is, as it changes
                 chart.chart_title = f"{model} loss · {h.band_text}"
@@ -133,12 +148,12 @@ class TrainingPane(Vertical):
         chart = self.query_one("#combined", CurveChart)
         if any(h.val_accuracy for h in histories.values()):  # a classifier: how often the next character is right
             chart.chart_title = "val accuracy, all models"
-            accuracy = [h.curve(m, "val_accuracy", MODEL_COLORS[m]) for m, h in histories.items()]
+            accuracy = [h.curve(m, "val_accuracy", MODEL_COLORS[m], MODEL_MARKERS[m]) for m, h in histories.items()]
             chart.draw(accuracy, log=False, smooth=smooth)
             return
         seeds = max((h.seeds for h in histories.values()), default=1)
         chart.chart_title = "val loss, all models" + (
             f" · median · band {BAND_TEXT} of {seeds} seeds" if seeds > 1 else ""
         )
-        combined = [h.curve(m, "val_loss", MODEL_COLORS[m]) for m, h in histories.items()]
+        combined = [h.curve(m, "val_loss", MODEL_COLORS[m], MODEL_MARKERS[m]) for m, h in histories.items()]
         chart.draw([*combined, *flat] if last else [], log=log, smooth=smooth)
