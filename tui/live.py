@@ -25,7 +25,7 @@ from tui.curves import Curve
 from tui.guide import GuidePane, WindowChart
 from tui.history import LossHistory
 from tui.inside import InsidePane
-from tui.panes import ForecastPane, MetricsPane, SummariesPane, x_label
+from tui.panes import SUMMARY_BREAKPOINTS, ForecastPane, MetricsPane, SummariesPane, x_label
 from tui.runner import Run
 from tui.training import TrainingPane
 
@@ -33,6 +33,7 @@ from tui.training import TrainingPane
 class LiveView(App[int]):
     """The live view of the current run; :class:`tui.app.RnnLstmApp` adds keys and run control."""
 
+    HORIZONTAL_BREAKPOINTS = SUMMARY_BREAKPOINTS  # the screen's classes by width
     REDRAW_SECONDS = 1.0
     """Period of the charts (~20 ms each to build). With today's faster engine, 0.5 s cost +21 % wall time over
     headless on 2 busy cores and 1.0 s +13 % (``python -m tui.bench``); keys still redraw at once."""

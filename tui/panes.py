@@ -124,8 +124,18 @@ class ForecastPane(Vertical):
         self.query_one("#forecast-status", Label).update(" · ".join(lines) or self.waiting)
 
 
+SUMMARY_BREAKPOINTS = [(0, "-narrow"), *((n * SUMMARY_WIDTH + 2, f"-fits-{n}-summaries") for n in (2, 3))]
+"""Screen classes by terminal width: how many summaries fit side by side, next to a scroll bar (``app.tcss``
+lays them out)."""
+
+
 class SummariesPane(VerticalScroll):
-    """Each model's Keras summary: side by side when they fit, stacked when the terminal is narrow."""
+    """Each model's Keras summary: side by side when they fit, stacked when the terminal is narrow.
+
+    The choice is the stylesheet's, from the screen's width (:data:`SUMMARY_BREAKPOINTS`), not a
+    resize handler's: a pane that is off screen gets no resize, and Export shows each tab and saves
+    it at once, so with a handler the saved Summaries could come out stacked at any width.
+    """
 
     def compose(self) -> ComposeResult:
         yield Horizontal(Static("summaries appear once TensorFlow has built the models"), id="summary-boxes")
@@ -140,14 +150,7 @@ class SummariesPane(VerticalScroll):
             widget.border_title = model
             widgets.append(widget)
         await box.mount_all(widgets)
-        self._fit()
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        count = max(len(self.query(".summary")), 1)
-        self.query_one("#summary-boxes").set_class(self.size.width < count * SUMMARY_WIDTH, "-stacked")
+        box.set_class(len(widgets) <= 2, "-two")
 
 
 class MetricsPane(Vertical):
