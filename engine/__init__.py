@@ -9,4 +9,7 @@ import os as _os
 # Set before anything imports TensorFlow: without them TF/Keras print banners and
 # oneDNN notices, which would garble a Textual screen and clutter headless logs.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Keras's backend is ours to choose (``--backend``, TensorFlow by default), not the user's
+# environment's: code written for one backend must not run on a Keras loaded on another.
+# ``engine.runtime.select_backend`` sets it again for the run, before Keras loads.
+_os.environ["KERAS_BACKEND"] = "tensorflow"

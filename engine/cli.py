@@ -12,6 +12,7 @@ from typing import NoReturn, TextIO
 from engine.artifacts import RunFolderError, check_out_dir, check_run_root
 from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from engine.estimate import memory_verdict
+from engine.runtime import backend_missing
 from engine.settings import phrase
 from engine.tasks import for_task
 
@@ -118,6 +119,8 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
     except ConfigError as error:
         raise UsageError(message_for(error, typed.get(error.field_name))) from None
     opened, compare = args.open or args.run_dir, tuple(args.compare or ())
+    if opened is None and not compare and args.runs is None and (missing := backend_missing(config.backend)):
+        raise UsageError(missing)
     if opened is None and not compare and args.runs is None:  # a run will be trained: will it fit?
         verdict, said = memory_verdict(config)
         if verdict == "refuse":

@@ -13,7 +13,18 @@ from typing import Any
 
 from engine.settings import ConfigError, Setting, declared, setting
 
-__all__ = ["DEFAULT", "DEVICES", "MODEL_KINDS", "SETTING", "SETTINGS", "TASKS", "TRAINERS", "Config", "ConfigError"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT",
+    "DEVICES",
+    "MODEL_KINDS",
+    "SETTING",
+    "SETTINGS",
+    "TASKS",
+    "TRAINERS",
+    "Config",
+    "ConfigError",
+]
 
 MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 """Recurrent layer kinds the engine can build, by the names users type."""
@@ -24,6 +35,8 @@ TRAINERS: tuple[str, ...] = ("fast", "keras", "fit")
 """``fast`` is the engine's graph-mode loop; ``fit`` is plain ``model.fit`` (the reference)."""
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
+BACKENDS: tuple[str, ...] = ("tensorflow", "jax")
+"""Keras 3's backends the engine runs on; TensorFlow is the default, JAX an optional extra."""
 
 TASKS: tuple[str, ...] = ("damped", "sine", "csv", "adding", "text")
 """What the models learn; see :mod:`engine.tasks`."""
@@ -143,13 +156,18 @@ class Config:
         "auto", "device", "auto: GPU if TensorFlow sees one; gpu is an error where there is none", "--device",
         kind="choice", choices=DEVICES, metavar="NAME",
     )
+    backend: str = setting(
+        "tensorflow", "backend", "Keras's backend: tensorflow, or jax (pip install 'rnnlstm-tui[jax]'); KERAS_BACKEND "
+        "in the environment is not read", "--backend", kind="choice", choices=BACKENDS, metavar="NAME",
+    )
     inside: bool = setting(
         True, "inside", "skip the gradient-through-time and gate computations (the Inside tab)", "--no-inside",
         kind="bool", negate=True,
     )
     shuffle: bool = setting(True, "shuffle", "shuffle the training windows every epoch, as fit does", kind="bool")
     xla: bool = setting(
-        True, "XLA", "plain graph mode instead of XLA: less peak memory, slower training", "--no-xla", kind="bool",
+        True, "XLA", "TensorFlow in plain graph mode instead of XLA: less peak memory, slower training (JAX always "
+        "uses XLA)", "--no-xla", kind="bool",
         negate=True,
     )
     # fmt: on
@@ -229,6 +247,8 @@ class Config:
         for spec in SETTINGS:
             if spec.high_of is not None:
                 spec.check(getattr(self, spec.name), self)
+        if self.backend == "jax" and self.trainer == "keras":  # that trainer drives TensorFlow itself
+            raise ConfigError("trainer", "keras", "fast or fit with backend jax", "written for TensorFlow only")
 
 
 SETTINGS: tuple[Setting, ...] = tuple(spec for spec, _ in declared(Config))

@@ -35,9 +35,10 @@ class Stage(StrEnum):
     """What the engine is busy with; the value is how status lines say it."""
 
     LOADING = "loading TensorFlow"
+    LOADING_JAX = "loading Keras on JAX"
     READING = "reading the run folder"
     BUILDING = "building the models"
-    """TensorFlow is already loaded (a restart): the models are built and compiled."""
+    """Keras is already loaded (a restart): the models are built and compiled."""
     TRAINING = "training"
     FORECASTING = "forecasting"
 

@@ -46,8 +46,9 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
     from engine import runtime
 
     stop = stop if stop is not None else StopSignal()
-    sink(Phase(Stage.BUILDING if "tensorflow" in sys.modules else Stage.LOADING))
-    device = runtime.prepare_device(config.device)  # a DeviceError leaves no half-made run behind
+    loading = Stage.LOADING_JAX if config.backend == "jax" else Stage.LOADING
+    sink(Phase(Stage.BUILDING if "keras" in sys.modules else loading))
+    device = runtime.prepare_device(config.device, config.backend)  # a DeviceError leaves no half-made run behind
     folder = RunFolder(run_dir, classifier=config.task == "text", first_seed=config.seed)
     try:
         folder.write_json("config.json", config.to_dict())

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from engine.compiled import Tensor, compile_function, repeat
 from engine.config import Config
 from engine.data import Dataset
 from engine.events import Forecast, ForecastReport, SampleReport
@@ -18,6 +19,19 @@ Preview = Callable[[int, bool], ForecastReport | SampleReport]
 """``preview(epoch, final)``: what the model does now, as the event that reports it."""
 SAMPLE_CHARS = 240
 """Characters each text sample has: room for about fifteen strings of the built-in grammar."""
+
+
+def weights_of(model: keras.Model) -> tuple[list, list]:
+    """``model``'s weights as they are now, to hand a compiled function that calls the model statelessly.
+
+    A compiled function must take the weights as arguments: JAX would otherwise bake the values it
+    was traced with into the compiled code, and every later preview would show the first weights.
+    """
+    return [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]
+
+
+def _call(model: keras.Model, weights: tuple[list, list], inputs: Tensor) -> Tensor:
+    return model.stateless_call(*weights, inputs, training=False)[0]
 
 
 def make_preview(name: str, model: keras.Model, dataset: Dataset, config: Config) -> Preview:
@@ -47,22 +61,24 @@ def make_closed_loop(model: keras.Model, dataset: Dataset, config: Config) -> Ca
     standardised values; the forecast is mapped back to the series' units.
     """
     first, steps, window = dataset.forecast_start, dataset.forecast_steps, config.window
-    start = tf.constant(((dataset.y[first : first + window] - dataset.mean) / dataset.std).astype(np.float32))
+    start = ops.convert_to_tensor(((dataset.y[first : first + window] - dataset.mean) / dataset.std).astype(np.float32))
     index, x, truth = _closed_loop_rows(dataset, config)
 
-    # One compiled while loop: 180 model calls cost about as much as one predict().
-    @tf.function(jit_compile=config.xla)
-    def closed_loop(window_values: tf.Tensor) -> tf.Tensor:
-        outputs = tf.TensorArray(tf.float32, size=steps)
-        window = window_values
-        for step in tf.range(steps):
-            following = model(tf.reshape(window, (1, -1, 1)), training=False)[0, -1, 0]
-            outputs = outputs.write(step, following)
-            window = tf.concat([window[1:], tf.reshape(following, (1,))], axis=0)
-        return outputs.stack()
+    # One compiled loop: 180 model calls cost about as much as one predict().
+    def closed_loop(weights: tuple[list, list], window_values: Tensor) -> Tensor:
+        def step(i: Tensor, carry: tuple) -> tuple:
+            window, outputs = carry
+            following = _call(model, weights, ops.reshape(window, (1, -1, 1)))[0, -1, 0]
+            outputs = ops.where(ops.arange(steps) == i, following, outputs)  # outputs[i] = following (NaN stays put)
+            return ops.concatenate([window[1:], ops.reshape(following, (1,))], axis=0), outputs
+
+        return repeat(steps, step, (window_values, ops.zeros((steps,))))[1]
+
+    compiled = compile_function(closed_loop, config.xla)
 
     def forecast() -> Forecast:
-        predicted = closed_loop(start).numpy().astype(np.float64) * dataset.std + dataset.mean
+        values = ops.convert_to_numpy(compiled(weights_of(model), start)).astype(np.float64)
+        predicted = values * dataset.std + dataset.mean
         return Forecast(index=index, x=x, truth=truth, predicted=predicted, rmse=rmse_of(predicted, truth))
 
     return forecast
@@ -101,15 +117,12 @@ def with_blanks(
 
 def make_held_out(model: keras.Model, dataset: Dataset, config: Config) -> Callable[[], Forecast]:
     """Predictions on the held-out sequences next to their targets, sorted by target (one compiled call)."""
-    inputs = tf.constant(dataset.val[0])
+    inputs = ops.convert_to_tensor(dataset.val[0])
     order, truth = _held_out_rows(dataset)
-
-    @tf.function(jit_compile=config.xla)
-    def predict(values: tf.Tensor) -> tf.Tensor:
-        return model(values, training=False)[:, 0]
+    compiled = compile_function(lambda weights, values: _call(model, weights, values)[:, 0], config.xla)
 
     def preview() -> Forecast:
-        predicted = predict(inputs).numpy().astype(np.float64)[order]
+        predicted = ops.convert_to_numpy(compiled(weights_of(model), inputs)).astype(np.float64)[order]
         rank = np.arange(len(order), dtype=np.float64)
         return Forecast(index=order, x=rank, truth=truth, predicted=predicted, rmse=rmse_of(predicted, truth))
 
@@ -120,28 +133,33 @@ def make_sampler(model: keras.Model, dataset: Dataset, config: Config) -> Callab
     """Text written from a prompt — the first held-out window — one sampled character at a time.
 
     Each character is drawn from the model's distribution sharpened or flattened by
-    ``temperature``, with a stateless generator seeded by ``(seed, epoch)``: the same weights
-    and seed write the same text. One compiled loop writes the whole sample.
+    ``temperature`` (the Gumbel-max way: the largest of the log-probabilities plus Gumbel noise,
+    the noise drawn in NumPy from ``(seed, epoch)``): the same weights and seed write the same
+    text, on either backend. One compiled loop writes the whole sample.
     """
-    prompt_codes = dataset.val[0][0]
-    prompt = "".join(dataset.vocab[i] for i in prompt_codes)
+    prompt_codes = ops.convert_to_tensor(dataset.val[0][0], "int32")
+    prompt = "".join(dataset.vocab[i] for i in dataset.val[0][0])
     built_in = dataset.source == BUILT_IN
+    n_chars = len(dataset.vocab)
 
-    @tf.function(jit_compile=config.xla)
-    def generate(window_codes: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-        written = tf.TensorArray(tf.int32, size=SAMPLE_CHARS)
-        window = window_codes
-        for step in tf.range(SAMPLE_CHARS):
-            probabilities = model(tf.reshape(window, (1, -1)), training=False)
-            logits = tf.math.log(probabilities + 1e-12) / config.temperature
-            drawn = tf.random.stateless_categorical(logits, 1, seed=tf.stack([seed, step]), dtype=tf.int32)[0, 0]
-            written = written.write(step, drawn)
-            window = tf.concat([window[1:], tf.reshape(drawn, (1,))], axis=0)
-        return written.stack()
+    def generate(weights: tuple[list, list], window_codes: Tensor, noise: Tensor) -> Tensor:
+        def step(i: Tensor, carry: tuple) -> tuple:
+            window, written = carry
+            probabilities = _call(model, weights, ops.reshape(window, (1, -1)))[0]
+            logits = ops.log(probabilities + 1e-12) / config.temperature
+            drawn = ops.cast(ops.argmax(logits + ops.take(noise, i, axis=0)), "int32")
+            written = ops.where(ops.arange(SAMPLE_CHARS) == i, drawn, written)  # written[i] = drawn
+            return ops.concatenate([window[1:], ops.reshape(drawn, (1,))], axis=0), written
+
+        return repeat(SAMPLE_CHARS, step, (window_codes, ops.zeros((SAMPLE_CHARS,), "int32")))[1]
+
+    compiled = compile_function(generate, config.xla)
 
     def sample(name: str, epoch: int, final: bool) -> SampleReport:
-        codes = generate(tf.constant(prompt_codes, tf.int32), tf.constant(config.seed * 100_003 + epoch, tf.int32))
-        text = "".join(dataset.vocab[i] for i in codes.numpy())
+        uniform = np.random.default_rng([config.seed, epoch]).uniform(1e-12, 1.0, (SAMPLE_CHARS, n_chars))
+        noise = ops.convert_to_tensor(-np.log(-np.log(uniform)).astype(np.float32))
+        codes = ops.convert_to_numpy(compiled(weights_of(model), prompt_codes, noise))
+        text = "".join(dataset.vocab[i] for i in codes)
         grammatical = grammatical_fraction(prompt + text) if built_in else float("nan")
         return SampleReport(name, epoch, prompt, text, grammatical, final)
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from engine.compiled import Tensor, compile_function, value_and_grad
 from engine.config import Config
 from engine.data import Dataset
 from engine.events import InsideReport
@@ -75,37 +76,47 @@ def recurrent_states(layer: keras.layers.Layer, inputs: np.ndarray) -> dict[str,
     return {name: np.stack(values, axis=1) for name, values in out.items()}
 
 
+def encoded(encode: list[keras.layers.Layer], x: np.ndarray) -> Tensor:
+    """``x`` through the layers before the recurrent one (the text task's one-hot encoding), as floats:
+    the gradient is taken with respect to what the recurrent layer sees."""
+    out = ops.convert_to_tensor(x)
+    for layer in encode:
+        out = layer(out)
+    return ops.cast(out, "float32")
+
+
 def make_inside(name: str, model: keras.Model, dataset: Dataset, config: Config) -> Callable[[int, bool], InsideReport]:
     """A function that looks inside ``model`` now: ``inside(epoch, final)`` → an :class:`InsideReport`."""
     layers = model.layers
     at = next(i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.RNN))
-    encode, recurrent, head = layers[:at], layers[at], layers[at + 1 :]
+    encode, recurrent, after = layers[:at], layers[at], layers[at:]
     x_val, y_val = dataset.val
-    x_grad, y_grad = tf.constant(x_val[:GRADIENT_WINDOWS]), tf.constant(y_val[:GRADIENT_WINDOWS])
+    x_grad, y_grad = encoded(encode, x_val[:GRADIENT_WINDOWS]), ops.convert_to_tensor(y_val[:GRADIENT_WINDOWS])
 
-    def encoded(x: tf.Tensor) -> tf.Tensor:
-        for layer in encode:  # the text task's one-hot encoding: the gradient is taken on its output
-            x = layer(x)
-        return tf.cast(x, tf.float32)
+    def loss(inputs: list, weights: list, y: Tensor) -> tuple[Tensor, tuple]:
+        out = inputs[0]
+        for layer, (trainable, non_trainable) in zip(after, weights, strict=True):
+            out = layer.stateless_call(trainable, non_trainable, out, training=False)[0]
+        if dataset.vocab:
+            return ops.sum(ops.sparse_categorical_crossentropy(y, out)), ()
+        last, target = (out[:, -1, :], y[:, -1, :]) if dataset.per_step else (out, y)
+        return ops.sum(ops.square(last - target)), ()  # each window's own last-step loss
 
-    @tf.function
-    def gradient_norms(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        inputs = encoded(x)
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            out = recurrent(inputs, training=False)
-            for layer in head:
-                out = layer(out, training=False)
-            if dataset.vocab:
-                loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(y, out))
-            else:
-                last, target = (out[:, -1, :], y[:, -1, :]) if dataset.per_step else (out, y)
-                loss = tf.reduce_sum(tf.square(last - target))  # each window's own last-step loss
-        return tf.reduce_mean(tf.norm(tape.gradient(loss, inputs), axis=-1), axis=0)
+    gradient = value_and_grad(loss)
+
+    def norms(weights: list, x: Tensor, y: Tensor) -> Tensor:
+        _, (by_input,) = gradient([x], weights, y)
+        return ops.mean(ops.norm(by_input, axis=-1), axis=0)
+
+    compiled = compile_function(norms, xla=False)  # once per preview: not worth an XLA compile on TensorFlow
 
     def inside(epoch: int, final: bool) -> InsideReport:
-        by_step = gradient_norms(x_grad, y_grad).numpy().astype(np.float64)
-        states = recurrent_states(recurrent, encoded(tf.constant(x_val[:STATE_WINDOWS])).numpy())
+        weights = [
+            ([v.value for v in layer.trainable_variables], [v.value for v in layer.non_trainable_variables])
+            for layer in after
+        ]
+        by_step = ops.convert_to_numpy(compiled(weights, x_grad, y_grad)).astype(np.float64)
+        states = recurrent_states(recurrent, ops.convert_to_numpy(encoded(encode, x_val[:STATE_WINDOWS])))
         return InsideReport(name, epoch, by_step[::-1].copy(), states, final)
 
     return inside

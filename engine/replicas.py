@@ -9,6 +9,9 @@ the same SGD or Adam (with per-variable norm clipping) — and each replica star
 weights and shuffles of a single run with its seed, so replica k matches ``--seed seed+k``
 trained alone on the same data (``tests/test_seeds.py``). The data is made once, from ``--seed``.
 
+It is written once in ``keras.ops`` as pure functions of the weights, and runs on TensorFlow
+or JAX: :mod:`engine.compiled` says how each compiles it and takes its gradient.
+
 Replicas are independent: the loss that is differentiated is the sum of the replicas'
 losses, whose gradient with respect to one replica's weights is that replica's own. A replica
 that diverges keeps running on NaNs without touching the others.
@@ -20,8 +23,9 @@ from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from engine.compiled import Tensor, compile_function, repeat, value_and_grad
 from engine.config import Config
 from engine.data import Dataset
 
@@ -36,10 +40,11 @@ class ReplicaWeights:
     def __init__(self, models: Sequence[keras.Model]) -> None:
         self.kind = models[0].name
         self.models = list(models)
-        self.variables = [
-            tf.Variable(np.stack([np.asarray(m.trainable_variables[i].value) for m in models]), name=f"stack{i}")
+        self.params: list[Tensor] = [
+            ops.convert_to_tensor(np.stack([np.asarray(m.trainable_variables[i].value) for m in models]))
             for i in range(len(models[0].trainable_variables))
         ]
+        """The stacked weights, replaced by each epoch's result."""
         self.diverged_at: list[int | None] = [None] * len(models)
         """The epoch each replica's loss stopped being finite; ``None`` while it trains."""
 
@@ -50,8 +55,8 @@ class ReplicaWeights:
 
     def copy_to(self, replica: int, model: keras.Model) -> None:
         """Give ``model`` (same architecture) the current weights of ``replica``."""
-        for target, stacked in zip(model.trainable_variables, self.variables, strict=True):
-            target.assign(stacked[replica])
+        for target, stacked in zip(model.trainable_variables, self.params, strict=True):
+            target.assign(ops.convert_to_numpy(stacked[replica]))
 
     def copy_back(self) -> None:
         """Write every replica's weights into its own Keras model (before saving or previewing)."""
@@ -59,41 +64,37 @@ class ReplicaWeights:
             self.copy_to(replica, model)
 
 
-def _split(values: tf.Tensor, parts: int) -> list[tf.Tensor]:
-    return tf.split(values, parts, axis=-1)
-
-
-def make_cell(kind: str) -> Callable[[list[tf.Tensor], tf.Tensor, tuple[tf.Tensor, ...]], tuple[tf.Tensor, ...]]:
+def make_cell(kind: str) -> Callable[[list[Tensor], Tensor, tuple[Tensor, ...]], tuple[Tensor, ...]]:
     """Keras's recurrent cell ``kind`` for K replicas: ``(weights, projected_input, state) → state``.
 
     ``projected_input`` is ``x_t @ kernel`` ([K, B, G]); the state's first element is the output.
     """
 
-    def rnn(w: list[tf.Tensor], projected: tf.Tensor, state: tuple[tf.Tensor, ...]) -> tuple[tf.Tensor, ...]:
+    def rnn(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
         _, recurrent, bias = w[:3]
-        return (tf.tanh(projected + tf.linalg.matmul(state[0], recurrent) + bias[:, None, :]),)
+        return (ops.tanh(projected + ops.matmul(state[0], recurrent) + bias[:, None, :]),)
 
-    def lstm(w: list[tf.Tensor], projected: tf.Tensor, state: tuple[tf.Tensor, ...]) -> tuple[tf.Tensor, ...]:
+    def lstm(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
         _, recurrent, bias = w[:3]
         h, c = state
-        gates = projected + tf.linalg.matmul(h, recurrent) + bias[:, None, :]
-        i, f, candidate, o = _split(gates, 4)  # Keras's gate order in the fused kernel
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(candidate)
-        return tf.sigmoid(o) * tf.tanh(c), c
+        gates = projected + ops.matmul(h, recurrent) + bias[:, None, :]
+        i, f, candidate, o = ops.split(gates, 4, axis=-1)  # Keras's gate order in the fused kernel
+        c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(candidate)
+        return ops.sigmoid(o) * ops.tanh(c), c
 
-    def gru(w: list[tf.Tensor], projected: tf.Tensor, state: tuple[tf.Tensor, ...]) -> tuple[tf.Tensor, ...]:
+    def gru(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
         # Keras's default GRU (reset_after=True): the reset gate scales the recurrent projection.
         _, recurrent, bias = w[:3]
         h = state[0]
-        x_z, x_r, x_h = _split(projected + bias[:, 0][:, None, :], 3)
-        r_z, r_r, r_h = _split(tf.linalg.matmul(h, recurrent) + bias[:, 1][:, None, :], 3)
-        z, r = tf.sigmoid(x_z + r_z), tf.sigmoid(x_r + r_r)
-        return (z * h + (1.0 - z) * tf.tanh(x_h + r * r_h),)
+        x_z, x_r, x_h = ops.split(projected + bias[:, 0][:, None, :], 3, axis=-1)
+        r_z, r_r, r_h = ops.split(ops.matmul(h, recurrent) + bias[:, 1][:, None, :], 3, axis=-1)
+        z, r = ops.sigmoid(x_z + r_z), ops.sigmoid(x_r + r_r)
+        return (z * h + (1.0 - z) * ops.tanh(x_h + r * r_h),)
 
     return {"rnn": rnn, "lstm": lstm, "gru": gru}[kind]
 
 
-def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[tf.Tensor], tf.Tensor, tf.Tensor], tuple]:
+def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[Tensor], Tensor, Tensor], tuple]:
     """``(weights, inputs [K, B, T…], targets [K, B…]) → (loss [K], hits [K])`` of the task's model.
 
     The loss is the one the Keras model is compiled with: the mean squared error over every
@@ -104,117 +105,139 @@ def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[tf.T
     steps = int(dataset.inputs.shape[1])
     n_states = 2 if kind == "lstm" else 1
 
-    def project(w: list[tf.Tensor], x_t: tf.Tensor) -> tf.Tensor:
+    def project(w: list[Tensor], x_t: Tensor) -> Tensor:
         if classifier:  # one-hot @ kernel is a row lookup
-            return tf.gather(w[0], x_t, batch_dims=1)
-        return tf.linalg.matmul(x_t, w[0])
+            return ops.take_along_axis(w[0], ops.expand_dims(x_t, -1), axis=1)
+        return ops.matmul(x_t, w[0])
 
-    def read_out(w: list[tf.Tensor], h: tf.Tensor) -> tf.Tensor:
-        return tf.linalg.matmul(h, w[3]) + w[4][:, None, :]
+    def read_out(w: list[Tensor], h: Tensor) -> Tensor:
+        return ops.matmul(h, w[3]) + w[4][:, None, :]
 
-    def step_error(w: list[tf.Tensor], h: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
-        return tf.reduce_mean(tf.square(read_out(w, h) - target), axis=[1, 2])
+    def step_error(w: list[Tensor], h: Tensor, target: Tensor) -> Tensor:
+        return ops.mean(ops.square(read_out(w, h) - target), axis=(1, 2))
 
-    def forward(w: list[tf.Tensor], inputs: tf.Tensor, targets: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        shape = tf.shape(inputs)
-        zeros = tf.zeros([shape[0], shape[1], units])
-        state = (zeros,) * n_states
-        total = tf.zeros([shape[0]])
-        # A graph loop over the steps, not unrolled: XLA compiles it in about a second, where
-        # an unrolled copy per step took twenty, and it runs as fast.
-        for t in tf.range(steps):
-            state = cell(w, project(w, tf.gather(inputs, t, axis=2)), state)
+    def forward(w: list[Tensor], inputs: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+        k, b = inputs.shape[0], inputs.shape[1]
+        zeros = ops.zeros((k, b, units))
+
+        def step(t: Tensor, carry: tuple[tuple[Tensor, ...], Tensor]) -> tuple[tuple[Tensor, ...], Tensor]:
+            state, total = carry
+            state = cell(w, project(w, ops.take(inputs, t, axis=2)), state)
             if per_step:
-                total += step_error(w, state[0], tf.gather(targets, t, axis=2))
-        hits = tf.zeros([shape[0]])
+                total = total + step_error(w, state[0], ops.take(targets, t, axis=2))
+            return state, total
+
+        state, total = repeat(steps, step, ((zeros,) * n_states, ops.zeros((k,))))
+        hits = ops.zeros((k,))
         if per_step:
             return total / float(steps), hits
         if not classifier:
             return step_error(w, state[0], targets), hits
         logits = read_out(w, state[0])
-        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-        right = tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets)
-        return tf.reduce_mean(losses, axis=1), tf.reduce_sum(tf.cast(right, tf.float32), axis=1)
+        losses = ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+        right = ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), ops.cast(targets, "int32"))
+        return ops.mean(losses, axis=1), ops.sum(ops.cast(right, "float32"), axis=1)
 
     return forward
 
 
-def make_update(config: Config, variables: list[tf.Variable]) -> Callable[[list[tf.Tensor]], None]:
+def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple]:
     """The optimizer step Keras would take, applied to each replica on its own.
 
-    SGD: ``w -= lr·g``. Adam (``clipnorm=1``): each gradient clipped by its own norm, per
-    replica, then Keras's Adam update (epsilon 1e-7).
+    ``update(params, gradients, state) → (params, state)``. SGD: ``w -= lr·g`` (no state). Adam
+    (``clipnorm=1``): each gradient clipped by its own norm, per replica, then Keras's Adam update
+    (epsilon 1e-7); its state is the step count and each weight's two moments.
     """
     lr = config.learning_rate
     if config.optimizer != "adam":
 
-        def sgd(gradients: list[tf.Tensor]) -> None:
-            for variable, gradient in zip(variables, gradients, strict=True):
-                variable.assign_sub(lr * gradient)
+        def sgd(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+            return [p - lr * g for p, g in zip(params, gradients, strict=True)], state
 
         return sgd
 
     beta_1, beta_2, epsilon, clipnorm = 0.9, 0.999, 1e-7, 1.0
-    moments = [tf.Variable(tf.zeros_like(v)) for v in variables]
-    velocities = [tf.Variable(tf.zeros_like(v)) for v in variables]
-    iterations = tf.Variable(0.0)
 
-    def clip(gradient: tf.Tensor) -> tf.Tensor:
-        axes = list(range(1, len(gradient.shape)))
-        squares = tf.reduce_sum(tf.square(gradient), axis=axes, keepdims=True)
-        norm = tf.where(squares > 0, tf.sqrt(tf.where(squares > 0, squares, 1.0)), squares)
-        return gradient * clipnorm / tf.maximum(norm, clipnorm)
+    def clip(gradient: Tensor) -> Tensor:
+        axes = tuple(range(1, len(gradient.shape)))
+        squares = ops.sum(ops.square(gradient), axis=axes, keepdims=True)
+        norm = ops.where(squares > 0, ops.sqrt(ops.where(squares > 0, squares, 1.0)), squares)
+        return gradient * clipnorm / ops.maximum(norm, clipnorm)
 
-    def adam(gradients: list[tf.Tensor]) -> None:
-        iterations.assign_add(1.0)
-        alpha = lr * tf.sqrt(1.0 - beta_2**iterations) / (1.0 - beta_1**iterations)
-        for variable, m, v, gradient in zip(variables, moments, velocities, gradients, strict=True):
-            gradient = clip(gradient)
-            m.assign_add((gradient - m) * (1.0 - beta_1))
-            v.assign_add((tf.square(gradient) - v) * (1.0 - beta_2))
-            variable.assign_sub(m * alpha / (tf.sqrt(v) + epsilon))
+    def adam(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+        n = len(params)
+        iterations, moments, velocities = state[0] + 1.0, state[1 : 1 + n], state[1 + n :]
+        alpha = lr * ops.sqrt(1.0 - ops.power(beta_2, iterations)) / (1.0 - ops.power(beta_1, iterations))
+        new_params, new_m, new_v = [], [], []
+        for p, m, v, g in zip(params, moments, velocities, gradients, strict=True):
+            g = clip(g)
+            m = m + (g - m) * (1.0 - beta_1)
+            v = v + (ops.square(g) - v) * (1.0 - beta_2)
+            new_params.append(p - m * alpha / (ops.sqrt(v) + epsilon))
+            new_m.append(m)
+            new_v.append(v)
+        return new_params, [iterations, *new_m, *new_v]
 
     return adam
 
 
+def first_state(config: Config, params: list[Tensor]) -> list[Tensor]:
+    """The optimizer's state before its first step: nothing for SGD; for Adam a zero count and zero moments."""
+    if config.optimizer != "adam":
+        return []
+    return [ops.convert_to_tensor(0.0), *[ops.zeros_like(p) for p in params], *[ops.zeros_like(p) for p in params]]
+
+
 def make_replica_epoch(weights: ReplicaWeights, dataset: Dataset, config: Config) -> ReplicaEpoch:
-    """One XLA call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss."""
-    variables = weights.variables
+    """One compiled call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss."""
     forward = make_forward(weights.kind, config.units, dataset)
-    update = make_update(config, variables)
-    x_train, y_train = (tf.constant(a) for a in dataset.train)
-    x_val, y_val = (tf.constant(a) for a in dataset.val)
+    update = make_update(config)
+    data = [ops.convert_to_tensor(a) for a in (*dataset.train, *dataset.val)]
     n_train, batch, n_val = dataset.n_train, config.batch_size, len(dataset.val[1])
     n_full, remainder = divmod(n_train, batch)
     classifier = bool(dataset.vocab)
 
-    def step(indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        inputs, targets = tf.gather(x_train, indices), tf.gather(y_train, indices)
-        with tf.GradientTape() as tape:
-            losses, hits = forward([v.read_value() for v in variables], inputs, targets)
-            total = tf.reduce_sum(losses)
-        update([tf.convert_to_tensor(g) for g in tape.gradient(total, variables)])
-        return losses, hits
+    def summed(params: list[Tensor], inputs: Tensor, targets: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        losses, hits = forward(params, inputs, targets)
+        return ops.sum(losses), (losses, hits)
 
-    @tf.function(jit_compile=config.xla)
-    def epoch(orders: tf.Tensor, x_val: tf.Tensor, y_val: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        k = tf.shape(orders)[0]
-        total, right = tf.zeros([k]), tf.zeros([k])
-        batches = tf.reshape(orders[:, : n_full * batch], (k, n_full, batch))
-        for b in tf.range(n_full):
-            losses, hits = step(batches[:, b])
-            total, right = total + losses * float(batch), right + hits
+    gradient = value_and_grad(summed)
+
+    def step(carry: tuple, indices: Tensor, x_train: Tensor, y_train: Tensor, size: int) -> tuple:
+        params, state, total, right = carry
+        (_, (losses, hits)), gradients = gradient(
+            params, ops.take(x_train, indices, axis=0), ops.take(y_train, indices, axis=0)
+        )
+        params, state = update(params, list(gradients), state)
+        return params, state, total + losses * float(size), right + hits
+
+    def epoch(
+        params: list[Tensor],
+        state: list[Tensor],
+        orders: Tensor,
+        x_train: Tensor,
+        y_train: Tensor,
+        x_val: Tensor,
+        y_val: Tensor,
+    ) -> tuple:
+        k = orders.shape[0]
+        batches = ops.reshape(orders[:, : n_full * batch], (k, n_full, batch))
+        carry = (params, state, ops.zeros((k,)), ops.zeros((k,)))
+        carry = repeat(n_full, lambda b, c: step(c, ops.take(batches, b, axis=1), x_train, y_train, batch), carry)
         if remainder:
-            losses, hits = step(orders[:, n_full * batch :])
-            total, right = total + losses * float(remainder), right + hits
-        tiled = (tf.tile(x_val[None], [k] + [1] * len(x_val.shape)), tf.tile(y_val[None], [k] + [1] * len(y_val.shape)))
-        val_loss, val_right = forward([v.read_value() for v in variables], *tiled)
-        return total / n_train, val_loss, right / n_train, val_right / float(n_val)
+            carry = step(carry, orders[:, n_full * batch :], x_train, y_train, remainder)
+        params, state, total, right = carry
+        tiled = [ops.broadcast_to(a[None], (k, *a.shape)) for a in (x_val, y_val)]
+        val_loss, val_right = forward(params, *tiled)
+        return params, state, total / n_train, val_loss, right / n_train, val_right / float(n_val)
+
+    compiled = compile_function(epoch, config.xla, donate=(0, 1))
+    state = first_state(config, weights.params)
 
     def run(orders: np.ndarray) -> dict[str, np.ndarray]:
-        loss, val_loss, accuracy, val_accuracy = (
-            t.numpy() for t in epoch(tf.constant(orders, dtype=tf.int32), x_val, y_val)
-        )
+        nonlocal state
+        weights.params, state, *figures = compiled(weights.params, state, ops.convert_to_tensor(orders, "int32"), *data)
+        loss, val_loss, accuracy, val_accuracy = (ops.convert_to_numpy(t) for t in figures)
         logs = {"loss": loss, "val_loss": val_loss}
         if classifier:
             logs |= {"accuracy": accuracy, "val_accuracy": val_accuracy}

@@ -1,14 +1,51 @@
-"""Importing TensorFlow quietly and choosing the device it runs on."""
+"""Loading Keras on the chosen backend, quietly, and choosing the device it runs on."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import sys
 from typing import Any
+
+INSTALL_JAX = "pip install 'rnnlstm-tui[jax]'"
+"""How JAX is added (the ``jax`` extra): named in the message when it is asked for and missing."""
 
 
 class DeviceError(RuntimeError):
-    """The requested device cannot be used (e.g. ``--device gpu`` on a machine with no GPU)."""
+    """The requested device or backend cannot be used (e.g. ``--device gpu`` on a machine with no GPU)."""
+
+
+def backend_missing(backend: str) -> str | None:
+    """Why ``backend`` cannot be loaded here, as a one-line message, or ``None`` when it can.
+
+    Asked before anything heavy is imported: only the packages' presence is looked up.
+    """
+    needs = {"tensorflow": ("tensorflow",), "jax": ("jax", "jaxlib")}[backend]
+    absent = [name for name in needs if importlib.util.find_spec(name) is None]
+    if not absent:
+        return None
+    fix = f"install it with {INSTALL_JAX}" if backend == "jax" else "pip install tensorflow"
+    return f"--backend {backend}: {' and '.join(absent)} not installed; {fix}, or use --backend tensorflow"
+
+
+def select_backend(backend: str) -> None:
+    """Make Keras load on ``backend``, whatever ``KERAS_BACKEND`` the user's environment says.
+
+    Keras reads its backend once, when first imported; a process that already loaded it on
+    another backend cannot switch, and says so rather than running one backend's code on the other.
+    """
+    if "keras" in sys.modules:
+        import keras
+
+        loaded = keras.backend.backend()
+        if loaded != backend:
+            raise DeviceError(f"--backend {backend}: Keras is already loaded on {loaded} in this process")
+        return
+    missing = backend_missing(backend)
+    if missing:
+        raise DeviceError(missing)
+    os.environ["KERAS_BACKEND"] = backend
 
 
 def import_tensorflow() -> Any:
@@ -30,21 +67,24 @@ def import_tensorflow() -> Any:
 _prepared: dict[str, str] = {}
 
 
-def prepare_device(choice: str) -> str:
-    """Make TensorFlow use ``choice`` (auto, cpu or gpu) and describe what is in use.
+def prepare_device(choice: str, backend: str = "tensorflow") -> str:
+    """Load Keras on ``backend``, make it use ``choice`` (auto, cpu or gpu), and describe what is in use.
 
     GPU memory growth is switched on so a shared GPU box is not monopolised. Devices can be
-    configured only before TensorFlow first runs, so the first answer is kept for the process.
+    configured only before the backend first runs, so the first answer is kept for the process.
     """
+    select_backend(backend)
     if _prepared:
         return next(iter(_prepared.values()))
     with quiet_stderr():  # the CUDA probe in list_physical_devices prints on fd 2
-        _prepared[choice] = description = _configure(choice)
+        _prepared[choice] = description = _configure_jax(choice) if backend == "jax" else _configure(choice)
     return description
 
 
 def _configure(choice: str) -> str:
     tf = import_tensorflow()
+    import keras  # noqa: F401  # loaded here, with TensorFlow, so a run's first model does not wait for it
+
     gpus = tf.config.list_physical_devices("GPU")
     if choice == "gpu" and not gpus:
         raise DeviceError("--device gpu: TensorFlow sees no GPU here; allowed: auto or cpu")
@@ -60,6 +100,36 @@ def _configure(choice: str) -> str:
     return f"GPU {details.get('device_name', gpus[0].name)}"
 
 
+def _configure_jax(choice: str) -> str:
+    # Before JAX starts: take GPU memory as needed (as TensorFlow's growth), and keep to the CPU when asked.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if choice == "cpu":
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    import jax
+    import keras  # noqa: F401
+
+    _keep_tensorflow_out()
+    gpus = [d for d in jax.devices() if d.platform == "gpu"]
+    if choice == "gpu" and not gpus:
+        raise DeviceError("--device gpu: JAX sees no GPU here; allowed: auto or cpu")
+    if choice == "cpu" or not gpus:
+        return f"CPU ({os.cpu_count()} cores) · JAX"
+    return f"GPU {gpus[0].device_kind} · JAX"
+
+
+def _keep_tensorflow_out() -> None:
+    """On JAX, keep Keras from importing TensorFlow just to ask ``isinstance(x, tf.TensorShape)``.
+
+    Keras's serializer asks whether TensorFlow is available before it saves a model, and answers
+    by importing it: 4 s and 400 MB at the end of a JAX run that never uses it. Telling Keras's
+    lazy module that TensorFlow is absent gives the path Keras takes where it is not installed.
+    """
+    with contextlib.suppress(ImportError, AttributeError):  # a Keras without this module: nothing to skip
+        from keras.src.utils import module_utils
+
+        module_utils.tensorflow._available = False
+
+
 class quiet_stderr:
     """Point file descriptor 2 at ``target`` (default /dev/null) while the block runs.
 
@@ -72,8 +142,6 @@ class quiet_stderr:
         self._saved: int | None = None
 
     def __enter__(self) -> quiet_stderr:
-        import sys
-
         sys.stderr.flush()
         self._saved = os.dup(2)
         handle = os.open(self.target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from engine.callbacks import TrainingGuard
 from engine.config import Config
@@ -53,6 +52,8 @@ def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) ->
     ``tf.range`` loop so the graph is traced once, the short last batch (162 = 16 × 10 + 2)
     separately.
     """
+    import tensorflow as tf  # this trainer drives TensorFlow itself (refused with --backend jax)
+
     x_train, y_train = (tf.constant(a) for a in dataset.train)
     x_val, y_val = (tf.constant(a) for a in dataset.val)
     n_train, batch = dataset.n_train, config.batch_size

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.artifacts import read_history
 
 COMMAND = [sys.executable, "-m", "tui.cli"]
+NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
 
 
 def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -82,14 +86,21 @@ def test_tui_refuses_a_non_terminal_stdout(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_headless_run_writes_every_artifact(tmp_path: Path) -> None:
-    result = _run(["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run"], tmp_path)
+@pytest.mark.parametrize(
+    ("backend", "environment"), [("tensorflow", "jax"), pytest.param("jax", "torch", marks=NEEDS_JAX)]
+)
+def test_headless_run_writes_every_artifact(tmp_path: Path, backend: str, environment: str) -> None:
+    # KERAS_BACKEND names another backend (torch is not even installed): --backend decides, not the environment.
+    env = {**os.environ, "KERAS_BACKEND": environment}
+    args = ["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run", "--backend", backend]
+    result = _run(args, tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     names = {p.name for p in run.iterdir()}
     assert {"config.json", "history.csv", "forecast.csv", "summaries.txt", "metrics.json", "observations.md"} <= names
     assert {"rnn.keras", "lstm.keras"} <= names
-    assert json.loads((run / "config.json").read_text())["epochs"] == 4
+    config = json.loads((run / "config.json").read_text())
+    assert config["epochs"] == 4 and config["backend"] == backend
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["status"] == "finished"
     assert {m["params"] for m in metrics["models"].values()} == {1721, 6761}
@@ -101,6 +112,25 @@ def test_headless_run_writes_every_artifact(tmp_path: Path) -> None:
     assert observed.startswith("## Observations from this run") and "parameters of rnn (6,761 vs 1,721)" in observed
     assert "- lstm has 3.9× the parameters" in result.stdout  # the same sentences end the headless output
     assert result.stderr == ""  # TensorFlow's chatter stays off the terminal
+    if backend == "jax":  # its model files load here, on TensorFlow, and forecast what the JAX run forecast
+        _forecasts_the_same_here(run)
+
+
+def _forecasts_the_same_here(run: Path) -> None:
+    import csv
+
+    import keras
+
+    from engine.config import Config
+    from engine.data import make_dataset
+    from engine.forecast import make_forecaster
+
+    config = Config(epochs=4)
+    model = keras.saving.load_model(run / "rnn.keras")
+    ours = make_forecaster(model, make_dataset(config), config)()
+    with (run / "forecast.csv").open() as handle:
+        saved = [float(row["rnn"]) for row in csv.DictReader(handle)]
+    np.testing.assert_allclose(ours.predicted[:20], saved[:20], rtol=1e-3, atol=1e-6)
 
 
 def test_second_run_gets_a_new_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

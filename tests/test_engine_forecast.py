@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from core_backend import BACKEND
 
 from engine.config import Config
 from engine.data import make_dataset
@@ -11,8 +13,9 @@ from engine.models import build_model
 from engine.seed_way import seed_forecast
 
 
+@pytest.mark.core
 def test_forecast_equals_the_seeds_predict_loop() -> None:
-    config = Config()
+    config = Config(backend=BACKEND)
     dataset = make_dataset(config)
     model = build_model("lstm", config)
     ours = make_forecaster(model, dataset, config)()
@@ -23,8 +26,9 @@ def test_forecast_equals_the_seeds_predict_loop() -> None:
     assert ours.predicted.shape == (180,)
 
 
+@pytest.mark.core
 def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
-    config = Config()
+    config = Config(backend=BACKEND)
     forecast = make_forecaster(build_model("rnn", config), make_dataset(config), config)()
     # The forecast starts from y[1:21]; its first value predicts y[21], its last y[200].
     assert forecast.index[0] == 21 and forecast.index[-1] == 200 and len(forecast.index) == 180

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from core_backend import BACKEND
 
 from engine.artifacts import read_history
 from engine.config import Config
@@ -32,9 +33,10 @@ def test_param_counts_match_the_seed() -> None:
     assert "6,761" in text and "LSTM" in text
 
 
+@pytest.mark.core
 def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
     # Same seed → same initial weights; no shuffling → the same batches in the same order.
-    base = Config(epochs=4, shuffle=False, forecast_every=0, inside=False)
+    base = Config(epochs=4, shuffle=False, forecast_every=0, inside=False, backend=BACKEND)
     run_experiment(base, tmp_path / "fast", lambda event: None)
     run_experiment(dataclasses.replace(base, trainer="fit"), tmp_path / "fit", lambda event: None)
     for model in base.models:
@@ -44,8 +46,11 @@ def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
         assert fast[-1, 0] < fast[0, 0]  # and it is learning, not standing still
 
 
+@pytest.mark.core
 def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Path) -> None:
-    config = Config(epochs=3, forecast_every=0, models=("lstm",), inside=False, units=8, window=8, points=60)
+    config = Config(
+        epochs=3, forecast_every=0, models=("lstm",), inside=False, units=8, window=8, points=60, backend=BACKEND
+    )
     run_experiment(config, tmp_path / "a", lambda event: None)
     run_experiment(config, tmp_path / "b", lambda event: None)
     run_experiment(dataclasses.replace(config, seed=1), tmp_path / "c", lambda event: None)
@@ -53,19 +58,22 @@ def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Pat
     assert not np.array_equal(_losses(tmp_path / "a", "lstm"), _losses(tmp_path / "c", "lstm"))
 
 
+@pytest.mark.core
 def test_a_diverging_model_stops_while_the_other_trains_on(tmp_path: Path) -> None:
     events: list[Event] = []
-    # At lr 0.5 the SimpleRNN blows up in its first epoch; the LSTM survives.
-    config = Config(epochs=6, learning_rate=0.5, forecast_every=0, inside=False)
+    # At lr 0.5 the SimpleRNN blows up in its first epochs (the first on TensorFlow, the second with
+    # JAX's initial weights); the LSTM survives.
+    config = Config(epochs=6, learning_rate=0.5, forecast_every=0, inside=False, backend=BACKEND)
     finished = run_experiment(config, tmp_path / "r", events.append)
     rnn, lstm = finished.metrics["rnn"], finished.metrics["lstm"]
-    assert rnn["status"] == "diverged" and rnn["epochs_done"] == 1
+    assert rnn["status"] == "diverged" and rnn["epochs_done"] <= 2
     assert lstm["status"] == "finished" and lstm["epochs_done"] == 6
     assert finished.status == "diverged"
-    assert ModelFinished("rnn", "diverged", 1) in events
+    assert ModelFinished("rnn", "diverged", rnn["epochs_done"]) in events
     assert not np.isfinite(_losses(tmp_path / "r", "rnn")[-1]).all()  # the row that diverged is kept
 
 
+@pytest.mark.core
 def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> None:
     stop = StopSignal()
     reports: list[EpochReport] = []
@@ -76,7 +84,8 @@ def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> No
             if event.epoch == 2:
                 stop.request()
 
-    finished = run_experiment(Config(epochs=500, models=("rnn",), inside=False), tmp_path / "r", sink, stop)
+    config = Config(epochs=500, models=("rnn",), inside=False, backend=BACKEND)
+    finished = run_experiment(config, tmp_path / "r", sink, stop)
     assert finished.status == "stopped"
     assert finished.metrics["rnn"]["epochs_done"] == 2
     assert len(_losses(tmp_path / "r", "rnn")) == len(reports) == 2

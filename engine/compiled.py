@@ -1,0 +1,81 @@
+"""The three things Keras's backends do differently for our compiled code, and nothing else.
+
+The engine's maths (cells, losses, optimizer steps, forecasts) is written once with
+``keras.ops``. What it cannot say in ``keras.ops`` is how a function is compiled, how a gradient
+is taken and how a loop with a fixed number of turns is written so that it can be differentiated
+— the split Keras 3 makes itself between its per-backend trainers. This module holds exactly
+those three, for TensorFlow and for JAX, chosen by the backend Keras was loaded with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import keras
+
+Function = Callable[..., Any]
+Tensor = Any
+"""A tensor of the backend Keras runs on (TensorFlow's or JAX's array type)."""
+
+
+def backend() -> str:
+    """The backend Keras runs on in this process: ``tensorflow`` or ``jax``."""
+    return str(keras.backend.backend())
+
+
+def compile_function(function: Function, xla: bool = True, donate: tuple[int, ...] = ()) -> Function:
+    """``function`` compiled for the backend.
+
+    TensorFlow: a ``tf.function``, XLA-compiled unless ``xla`` is off (plain graph mode). JAX
+    always compiles with XLA (``xla`` has no meaning there); the arguments at the positions in
+    ``donate`` give their buffers to the result (weights updated in place, not copied per epoch).
+    """
+    if backend() == "jax":
+        import jax
+
+        return jax.jit(function, donate_argnums=donate)
+    import tensorflow as tf
+
+    return tf.function(function, jit_compile=xla)
+
+
+def value_and_grad(function: Function) -> Function:
+    """``function(params, *args) → (value, aux)`` → ``f(params, *args) → ((value, aux), gradients)``.
+
+    The gradient is that of the scalar ``value`` with respect to ``params`` (a list of tensors).
+    """
+    if backend() == "jax":
+        import jax
+
+        return jax.value_and_grad(function, has_aux=True)
+    import tensorflow as tf
+
+    def with_tape(params: list[Any], *args: Any) -> tuple[tuple[Any, Any], list[Any]]:
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            value, aux = function(params, *args)
+        return (value, aux), tape.gradient(value, params)
+
+    return with_tape
+
+
+def repeat(turns: int, body: Callable[[Any, Any], Any], initial: Any) -> Any:
+    """``body(i, carry) → carry`` for i = 0 … turns−1, as a compiled loop that can be differentiated.
+
+    Not unrolled: XLA compiles a loop over 100 steps in about a second, where an unrolled copy per
+    step took twenty, and it runs as fast. TensorFlow needs the bound stated to differentiate a
+    loop under XLA (``maximum_iterations``); JAX's ``fori_loop`` with a fixed count is a ``scan``.
+    """
+    if backend() == "jax":
+        import jax
+
+        return jax.lax.fori_loop(0, turns, body, initial)
+    import tensorflow as tf
+
+    return tf.while_loop(
+        lambda i, _: i < turns,
+        lambda i, carry: (i + 1, body(i, carry)),
+        (tf.constant(0), initial),
+        maximum_iterations=turns,
+    )[1]

@@ -1,0 +1,20 @@
+"""The Keras backend the engine's core tests (marked ``core``) run on in this pytest process.
+
+TensorFlow unless ``RNNLSTM_TEST_BACKEND`` names another; ``tests/test_backends.py`` runs the core
+tests again in a process with ``RNNLSTM_TEST_BACKEND=jax``. Keras picks its backend once per
+process, so it is chosen here, from ``conftest.py``, before any test module imports Keras.
+"""
+
+from __future__ import annotations
+
+import os
+
+from engine.config import BACKENDS
+
+BACKEND = os.environ.get("RNNLSTM_TEST_BACKEND", "tensorflow")
+if BACKEND not in BACKENDS:
+    raise SystemExit(f"RNNLSTM_TEST_BACKEND={BACKEND}: allowed: {', '.join(BACKENDS)}")
+if BACKEND != "tensorflow":
+    from engine.runtime import select_backend
+
+    select_backend(BACKEND)

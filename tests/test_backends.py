@@ -1,0 +1,58 @@
+"""``--backend``: the engine's core tests on JAX, and what is refused where a backend cannot run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import UsageError, parse_invocation
+from engine.config import Config, ConfigError
+from engine.runtime import DeviceError, select_backend
+
+NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@NEEDS_JAX
+def test_the_core_engine_tests_pass_on_jax() -> None:
+    # The same tests (parity with fit, reproducibility, divergence, stopping, forecast alignment),
+    # in a process whose Keras runs on JAX.
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "core", "-p", "no:cacheprovider"]
+    files = ["tests/test_engine_training.py", "tests/test_engine_forecast.py"]
+    env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
+    result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "6 passed" in result.stdout
+
+
+def test_a_backend_that_is_not_installed_is_refused_before_anything_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jax" else real(name, *a))
+    with pytest.raises(UsageError) as refused:
+        parse_invocation(["--headless", "--backend", "jax"])
+    assert str(refused.value) == (
+        "--backend jax: jax not installed; install it with pip install 'rnnlstm-tui[jax]', or use --backend tensorflow"
+    )
+    with pytest.raises(UsageError, match="--backend torch: not allowed; allowed: one of tensorflow, jax"):
+        parse_invocation(["--backend", "torch"])
+
+
+def test_the_keras_trainer_is_refused_on_jax() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Config(backend="jax", trainer="keras").validate()
+    assert "written for TensorFlow only; allowed: fast or fit with backend jax" in str(refused.value)
+    Config(backend="jax", trainer="fit").validate()
+
+
+def test_keras_loaded_on_one_backend_is_not_switched_under_a_run() -> None:
+    import keras  # this process's Keras: TensorFlow
+
+    assert keras.backend.backend() == "tensorflow"
+    select_backend("tensorflow")
+    with pytest.raises(DeviceError, match="Keras is already loaded on tensorflow in this process"):
+        select_backend("jax")
