@@ -64,7 +64,7 @@ async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:
         for model in ("rnn", "lstm"):
             assert table.get_cell(model, "status") == "finished"
             assert table.get_cell(model, "params") == f"{metrics[model]['params']:,}"
-            assert float(table.get_cell(model, "loss")) == pytest.approx(metrics[model]["final_loss"], rel=1e-3)
+            assert float(table.get_cell(model, "loss")) == pytest.approx(metrics[model]["final_loss"], rel=5e-3)
             assert table.get_cell(model, "best").endswith("(6)")
 
         await pilot.press("e")

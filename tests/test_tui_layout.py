@@ -1,12 +1,16 @@
-"""What the screen holds at a given size, and what Export saves of it, against the scripted engine."""
+"""What the screen holds at a given size (Summaries, Metrics), and what Export saves of it, on the scripted engine."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from fake_engine import FakeEngine
 from pilot_helpers import SMALL, fake_app
 from textual.containers import Horizontal
+from textual.widgets import DataTable
+
+from tui.metrics_pane import compact
 
 
 def row_of(svg: str, text: str) -> float:
@@ -33,3 +37,23 @@ async def test_export_saves_the_summaries_side_by_side_when_they_fit_and_keeps_e
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert boxes.styles.layout is not None and boxes.styles.layout.name == "vertical"  # stacked: too narrow
+
+
+def test_compact_cells() -> None:
+    assert compact("1.884e-03 (40)") == "1.88e-3 (40)" and compact("2.658e-06") == "2.66e-6"
+    assert compact("4,206,593") == "4.21M" and compact("421,000") == "421k" and compact("6,761") == "6,761"
+    assert compact("finished") == "finished" and compact("0.0042") == "0.0042"
+
+
+async def test_the_metrics_table_fits_80_columns_and_says_how_to_scroll_when_narrower(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path, FakeEngine(diverge={"lstm": 3}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("4")
+        await pilot.pause()
+        table, hint = app.query_one("#metrics-table", DataTable), app.query_one("#metrics-hint")
+        assert table.get_cell("lstm", "status") == "diverged at epoch 3"  # on two lines of its row
+        assert table.virtual_size.width <= table.size.width and not hint.display
+        await pilot.resize_terminal(64, 24)
+        await pilot.pause()
+        assert table.max_scroll_x > 0 and hint.display

@@ -34,8 +34,9 @@ from tui.inside import InsidePane
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.live import LiveView
-from tui.panes import ForecastPane, MetricsPane, SizeNotice, SummariesPane
-from tui.runner import Run, RunFolders
+from tui.metrics_pane import MetricsPane
+from tui.panes import ForecastPane, SizeNotice, SummariesPane
+from tui.runner import Run, RunFolders, free_name
 from tui.runs_screen import RunsScreen
 from tui.seed_tables import SeedsView
 from tui.settings import SettingsScreen
@@ -49,15 +50,6 @@ RUN_ACTIONS = frozenset(
     | {"toggle_seeds"}
 )
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
-
-
-def free_name(folder: Path, stem: str, suffix: str) -> str:
-    """``stem + suffix``, or ``stem-2 + suffix``, … : the first name not taken in ``folder``."""
-    name, n = f"{stem}{suffix}", 1
-    while (folder / name).exists():
-        n += 1
-        name = f"{stem}-{n}{suffix}"
-    return name
 
 
 class RnnLstmApp(LiveView):

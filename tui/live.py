@@ -25,7 +25,8 @@ from tui.curves import Curve
 from tui.guide import GuidePane, WindowChart
 from tui.history import LossHistory
 from tui.inside import InsidePane
-from tui.panes import SUMMARY_BREAKPOINTS, ForecastPane, MetricsPane, SummariesPane, x_label
+from tui.metrics_pane import MetricsPane
+from tui.panes import SUMMARY_BREAKPOINTS, ForecastPane, SummariesPane, x_label
 from tui.runner import Run
 from tui.training import TrainingPane
 

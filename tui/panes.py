@@ -6,45 +6,24 @@ hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from engine.config import Config
-from engine.events import ForecastReport, ModelFinished, SampleReport, number, status_text
-from engine.metrics import LOSS_FORMAT, RMSE_FORMAT, headings_for, metric_cells, perplexity
+from engine.events import ForecastReport, SampleReport
 from engine.spread import BAND_TEXT
 from tui.charts import GIVEN_COLOR, GIVEN_MARKER, MODEL_COLORS, MODEL_MARKERS, ForecastChart
 from tui.curves import Curve
-from tui.history import LossHistory
 from tui.samples import SamplesView
-from tui.seed_tables import SeedsView
 
 SUMMARY_WIDTH = 68
 """Columns one Keras summary needs (``summary_text`` uses ``line_length=64``, plus a border)."""
-
-COLUMN_WIDTHS: dict[str, int | None] = {
-    "model": 5,
-    "status": None,
-    "params": 6,
-    "loss": 9,
-    "val": 9,
-    "best": 16,
-    "rmse": 8,
-    "seconds": 7,
-    "rate": 8,
-    "acc": 8,
-    "ppl": 10,
-    "gram": 11,
-}
-"""Width of each column of :data:`engine.metrics.METRIC_HEADINGS` (status second, so an 80-column terminal
-shows it). Widths fit live values, which are written without re-measuring the columns; status (None) sizes itself."""
 
 
 class ForecastPane(Vertical):
@@ -151,101 +130,6 @@ class SummariesPane(VerticalScroll):
             widgets.append(widget)
         await box.mount_all(widgets)
         box.set_class(len(widgets) <= 2, "-two")
-
-
-class MetricsPane(Vertical):
-    """The metrics table: live values while training, the engine's final metrics afterwards."""
-
-    def compose(self) -> ComposeResult:
-        yield Label("", id="run-folder")
-        yield DataTable(id="metrics-table", cursor_type="none", zebra_stripes=True, header_height=2)
-        yield SeedsView(id="seeds-view")
-
-    @property
-    def table(self) -> DataTable:
-        return self.query_one(DataTable)
-
-    def reset(self, models: Iterable[str], run_dir: Path, task: str = "damped", seeds: int = 1) -> None:
-        """Empty rows, one per model, for a new run; the columns are the task's (see ``headings_for``)."""
-        self.headings = headings_for(task)
-        self.task_name = task
-        self.query_one(SeedsView).reset(seeds)
-        self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
-        self.done: set[str] = set()
-        """Models that stopped training: live updates leave their rows alone."""
-        table = self.table
-        table.clear(columns=True)
-        for key, heading in self.headings.items():
-            # Two-line headings keep the columns narrow: "final\nval loss".
-            table.add_column(_two_lines(heading), key=key, width=COLUMN_WIDTHS[key])
-        for model in models:
-            cells = {"model": model, "status": "waiting"}
-            table.add_row(*(cells.get(key, "—") for key in self.headings), key=model)
-
-    def set_params(self, params: dict[str, int], data: str = "") -> None:
-        """The models' sizes once built, and what the data is (if the settings do not say it all)."""
-        if data:
-            label = self.query_one("#run-folder", Label)
-            label.update(f"{label.render()} · {data}")
-        for model, count in params.items():
-            self._set(model, params=f"{count:,}")
-
-    def show_live(self, histories: dict[str, LossHistory]) -> None:
-        """The latest epoch of each model, while they train."""
-        for model, h in histories.items():
-            if (report := h.latest) is None or model in self.done:
-                continue
-            status = status_text("training", report.epoch, h.solved_epoch)
-            if self.table.get_cell(model, "status") != status:
-                self._set(model, status=status)
-            cells = {
-                "loss": number(report.loss, LOSS_FORMAT),
-                "val": number(report.val_loss, LOSS_FORMAT),
-                "best": h.best_text,
-                "seconds": f"{report.seconds:.1f}",
-                "rate": number(h.recent_rate(), "{:.1f}"),
-                "acc": number(report.val_accuracy, "{:.3f}"),
-                "ppl": number(perplexity(report.val_loss), "{:.2f}"),
-            }
-            self._set_cells(model, cells, update_width=False)  # several times a second: no re-measuring of columns
-
-    def show_done(self, finished: ModelFinished) -> None:
-        """A model ended (the other may train on): say how, e.g. "diverged at epoch 3"."""
-        self.done.add(finished.model)
-        self._set(finished.model, status=status_text(finished.status, finished.epoch))
-
-    def show_grammatical(self, report: SampleReport) -> None:
-        """The grammatical fraction of a model's latest text (the built-in corpus)."""
-        self._set(report.model, gram=number(report.grammatical, "{:.0%}"))
-
-    def show_rmse(self, report: ForecastReport) -> None:
-        """The RMSE of a model's latest forecast (previews during training)."""
-        self._set(report.model, rmse=number(report.forecast.rmse, RMSE_FORMAT))
-
-    def show_final(self, metrics: dict[str, dict[str, object]], verdicts: Sequence[str] = ()) -> None:
-        """The engine's final metrics (what ``metrics.json`` holds), and with several seeds their spread."""
-        for model, m in metrics.items():
-            cells = metric_cells(model, m)
-            del cells["model"]  # the row's key, not a cell to update
-            self._set_cells(model, cells)
-        self.query_one(SeedsView).show(metrics, self.task_name, verdicts)
-
-    def _set(self, model: str, **cells: str) -> None:
-        self._set_cells(model, cells)
-
-    def _set_cells(self, model: str, cells: dict[str, str], *, update_width: bool = True) -> None:
-        table = self.table
-        if model not in table.rows:
-            return
-        for key, value in cells.items():
-            if key in self.headings:  # a task's table has only its own columns
-                table.update_cell(model, key, value, update_width=update_width)
-
-
-def _two_lines(heading: str) -> str:
-    """``"final val loss"`` → ``"final\nval loss"``; a one-word heading sits on the second line."""
-    first, _, rest = heading.partition(" ")
-    return f"{first}\n{rest}" if rest else f"\n{first}"
 
 
 def x_label(config: Config) -> str:

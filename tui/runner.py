@@ -167,3 +167,12 @@ def _usable(path: Path) -> bool:
     except RunFolderError:
         return False
     return True
+
+
+def free_name(folder: Path, stem: str, suffix: str) -> str:
+    """``stem + suffix``, or ``stem-2 + suffix``, … : the first name not taken in ``folder``."""
+    name, n = f"{stem}{suffix}", 1
+    while (folder / name).exists():
+        n += 1
+        name = f"{stem}-{n}{suffix}"
+    return name
