@@ -124,6 +124,11 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
 
         data["startup"] = measure_startup(config)
         lines += ["", *startup_table(data["startup"], config)]
+    if "backends" in sections:
+        from engine.bench_backends import backends_table, measure_backends
+
+        data["backends"] = measure_backends(config, quick)
+        lines += ["", *backends_table(data["backends"], config)]
     if "seeds" in sections:
         data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick, data.get("seed"))
         lines += ["", *seeds_table(data["seeds"], config)]
@@ -165,7 +170,9 @@ def parse_args(prog: str, argv: list[str] | None, sections: tuple[str, ...]) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m engine.bench``: compare (default), or ``--suite`` for the scaling curves too."""
-    config, args = parse_args("python -m engine.bench", argv, ("compare", "scaling", "listing", "seeds", "startup"))
+    config, args = parse_args(
+        "python -m engine.bench", argv, ("compare", "scaling", "listing", "seeds", "startup", "backends")
+    )
     sections = {args.only} if args.only else {"compare", "scaling", "listing", "seeds"} if args.suite else {"compare"}
     print(run(config, sections, args.quick, args.results))
     return 0

@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 INSTALL_JAX = "pip install 'rnnlstm-tui[jax]'"
@@ -109,12 +110,38 @@ def _configure_jax(choice: str) -> str:
     import keras  # noqa: F401
 
     _keep_tensorflow_out()
+    _cache_compiled_code(jax)
     gpus = [d for d in jax.devices() if d.platform == "gpu"]
     if choice == "gpu" and not gpus:
         raise DeviceError("--device gpu: JAX sees no GPU here; allowed: auto or cpu")
     if choice == "cpu" or not gpus:
         return f"CPU ({os.cpu_count()} cores) · JAX"
     return f"GPU {gpus[0].device_kind} · JAX"
+
+
+def jax_cache_dir() -> Path:
+    """Where JAX keeps compiled code between runs: ``$JAX_COMPILATION_CACHE_DIR`` if set, else the user's cache."""
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rnnlstm-tui" / "jax"
+
+
+def _cache_compiled_code(jax: Any) -> None:
+    """Keep every XLA program JAX compiles on disk, so the next run with the same shapes skips compiling.
+
+    A run compiles a few dozen programs (each weight initialiser, the epochs, the previews); by
+    default JAX keeps only those that took a second or more. A cache folder that cannot be made
+    is no error: the run compiles as if it were the first.
+    """
+    folder = jax_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
 
 def _keep_tensorflow_out() -> None:
