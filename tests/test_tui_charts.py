@@ -45,6 +45,7 @@ def test_ticks_sit_evenly_on_rows_and_enclose_the_data(rows: int) -> None:
 def test_epoch_ticks_are_whole_and_round() -> None:
     assert whole_ticks(1, 40, 5) == [10, 20, 30, 40]
     assert whole_ticks(1, 3, 8) == [1, 2, 3] and whole_ticks(1, 1, 5) == [1]
+    assert whole_ticks(1, 40, 2) == [1, 40]  # no round step fits twice: the ends
 
 
 def test_every_curve_on_a_chart_gets_its_own_marker() -> None:

@@ -9,7 +9,9 @@ from fake_engine import FakeEngine
 from pilot_helpers import SMALL, fake_app
 from textual.containers import Horizontal
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
+from tui.charts import Chart
 from tui.metrics_pane import compact
 
 
@@ -57,3 +59,21 @@ async def test_the_metrics_table_fits_80_columns_and_says_how_to_scroll_when_nar
         await pilot.resize_terminal(64, 24)
         await pilot.pause()
         assert table.max_scroll_x > 0 and hint.display
+
+
+async def test_80x24_gives_every_chart_three_rows_and_shows_every_key(tmp_path: Path) -> None:
+    app = fake_app(SMALL, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        for key in "1265":
+            await pilot.press(key)
+            await pilot.pause()
+            charts = [c for c in app.screen.query(Chart) if c.region.height]  # those on screen
+            assert charts and all(c.plot_rows(c.size.width, c.size.height) >= 3 for c in charts), key
+        keys = list(app.screen.query(FooterKey))
+        assert {"Quit", "Export", "Runs"} <= {k.description for k in keys}
+        assert all(k.region.right <= 80 for k in keys)
+        for size, small in (((80, 24), False), ((60, 20), False), ((59, 20), True), ((60, 19), True)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert app.has_class("-too-small") is small, size  # the README says where the notice starts

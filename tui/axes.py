@@ -111,7 +111,8 @@ def whole_ticks(low: float, high: float, most: int) -> list[int]:
     if not high > low:
         return [round(low)]
     step = int(nice_step(high - low, max(most - 1, 1), whole=True))
-    return list(range(math.ceil(low / step) * step, math.floor(high) + 1, step))
+    ticks = list(range(math.ceil(low / step) * step, math.floor(high) + 1, step))
+    return ticks if len(ticks) > 1 else sorted({math.ceil(low), math.floor(high)})  # a narrow chart: its ends
 
 
 def inner_ticks(low: float, high: float, most: int) -> tuple[list[float], list[str]]:

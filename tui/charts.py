@@ -86,7 +86,7 @@ class Chart(PlotextPlot):
 
     def _build(self, width: int, height: int) -> Text:
         """Plot the stored curves at ``width`` × ``height``, the legend in the rows under the plot."""
-        legend = self.legend(width, height)
+        legend, rows = self.legend(width, height), self.plot_rows(width, height)
         height -= len(legend) - 1
         plt = self.plt
         plt.clear_data()
@@ -95,12 +95,12 @@ class Chart(PlotextPlot):
         # plotext cannot build a log axis without data: stay linear until the first point.
         plt.yscale("log" if self.log_axis and self.curves else "linear")
         shared = [d for p in (self, *self.peers) if (d := p.decimals()) is not None]
-        y_axis = self.y_axis(height, max(shared, default=None))
+        y_axis = self.y_axis(rows, max(shared, default=None))
         plt.yticks(y_axis.ticks if y_axis else None, y_axis.labels if y_axis else None)
         plt.ylim(*(y_axis.limits if y_axis else (None, None)))
         columns = width - 2 - max((len(label) for label in y_axis.labels), default=0) if y_axis else width
         low, high = self.x_range()
-        self._x_ticks(low, high, columns)
+        self._x_ticks(low, high, columns, labelled=rows == height - FRAME_ROWS)  # else the labels gave their row
         for curve in sorted([*self.faint, *self.curves], key=lambda c: c.every > 0):  # points last: lines show between
             x, y = np.asarray(curve.x, dtype=np.float64), np.asarray(curve.y, dtype=np.float64)
             if curve.every:
@@ -114,17 +114,21 @@ class Chart(PlotextPlot):
         rows = plt.build().rstrip("\n").split("\n")[:-1]  # the last row is the x label's: the legend goes there
         return Text("\n").join([*(Text.from_ansi(row) for row in rows), *legend])
 
-    def _x_ticks(self, low: float, high: float, columns: int) -> None:
-        """Round ticks about every 10 columns within the data's x range (no ticks without data)."""
-        if not high >= low:
-            plt_ticks: tuple[list[float] | None, list[str] | None] = (None, None)
+    def _x_ticks(self, low: float, high: float, columns: int, *, labelled: bool = True) -> None:
+        """Round ticks about every 10 columns within the data's x range; none without data, or ``labelled`` off."""
+        ticks: tuple[list[float] | None, list[str] | None] = ([], [])  # no ticks: no row for their labels
+        if not high >= low:  # no data: plotext's defaults
+            ticks = (None, None)
             self.plt.xlim(None, None)
         else:
-            most = max(2, columns // 10)
-            ticks = [float(t) for t in whole_ticks(low, high, most)] if self.whole_x else None
-            plt_ticks = (ticks, [str(int(t)) for t in ticks]) if ticks else inner_ticks(low, high, most)
             self.plt.xlim(low, high)
-        self.plt.xticks(*plt_ticks)
+            most = max(2, columns // 10)
+            if labelled and self.whole_x:
+                whole = whole_ticks(low, high, most)
+                ticks = ([float(t) for t in whole], [str(t) for t in whole])
+            elif labelled:
+                ticks = inner_ticks(low, high, most)
+        self.plt.xticks(*ticks)
 
     def x_range(self) -> tuple[float, float]:
         """The lowest and highest x of every curve drawn (NaN, NaN without any)."""
@@ -136,11 +140,10 @@ class Chart(PlotextPlot):
         ends = [float(v) for c in (*self.faint, *self.curves) if len(c.y) for v in (np.min(c.y), np.max(c.y))]
         return (min(ends), max(ends)) if ends else None
 
-    def y_axis(self, height: int, decimals: int | None = None) -> Axis | None:
-        """Decades on a log axis, else round steps (with ``decimals`` if given), for a chart ``height`` rows high."""
+    def y_axis(self, rows: int, decimals: int | None = None) -> Axis | None:
+        """Decades on a log axis, else round steps (with ``decimals`` if given), for a plot ``rows`` rows high."""
         if (span := self.y_range()) is None:
             return None
-        rows = height - FRAME_ROWS
         if self.log_axis:
             return log_axis(max(span[0], LOG_FLOOR), max(span[1], LOG_FLOOR), rows)
         return linear_axis(*span, rows, decimals=decimals)
@@ -149,12 +152,23 @@ class Chart(PlotextPlot):
         """The legend's rows: the first in the x label's row, any more taken from the plot while it keeps 3 rows."""
         entries = [entry(c.marker, c.color, c.label, c.every) for c in self.curves if c.label]
         rows = legend_lines(self.x_label, entries, width)
-        return rows[: 1 + min(len(rows) - 1, max(height - FRAME_ROWS - 3, 0))]
+        kept = rows[: 1 + min(len(rows) - 1, max(height - FRAME_ROWS - 3, 0))]
+        if len(kept) < len(rows):  # no room for every entry: say that some are missing
+            kept[-1] = kept[-1].copy()
+            kept[-1].rstrip()
+            kept[-1].append(" …")
+            kept[-1].truncate(width)
+            kept[-1].align("left", width)
+        return kept
+
+    def plot_rows(self, width: int, height: int) -> int:
+        """Rows of plot in a chart ``width`` × ``height``; under 3, it takes the x tick labels' row as well."""
+        rows = height - len(self.legend(width, height)) + 1 - FRAME_ROWS
+        return rows + 1 if rows < 3 else rows
 
     def decimals(self) -> int | None:
         """Decimals this chart's linear y axis needs at its size now (None: log axis or no data)."""
-        width, height = self.size.width, self.size.height
-        axis = None if self.log_axis else self.y_axis(height - len(self.legend(width, height)) + 1)
+        axis = None if self.log_axis else self.y_axis(self.plot_rows(self.size.width, self.size.height))
         return axis.decimals if axis else None
 
 
