@@ -247,6 +247,7 @@ def test_a_run_too_big_for_the_free_memory_is_refused_before_it_starts() -> None
 
     assert [parameters(k, 40, 1, 1) for k in ("rnn", "lstm", "gru")] == [1_721, 6_761, 5_201]  # Keras's counts
     assert peak_mb(Config(units=4096)) == pytest.approx(3536, rel=0.05)  # measured: 3,490 MB
+    assert peak_mb(Config(units=2048, backend="jax")) == pytest.approx(1110, rel=0.1)  # measured: 1,110 MB
     message = _refusal(["--units", "4096", "--seeds", "64"])  # ~169 GB: no machine here has it free
     assert message.startswith("--units 4096 with 2 models and 64 seeds: needs about 168.7 GB") and "allowed:" in message
     _, errors = read_form(Config(), texts(units="4096", seeds="64"), ("rnn", "lstm"))
