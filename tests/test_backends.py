@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @NEEDS_JAX
 def test_the_core_engine_tests_pass_on_jax() -> None:
-    # The same tests (parity with fit, reproducibility, divergence, stopping, forecast alignment),
-    # in a process whose Keras runs on JAX.
+    # The same tests (parity with fit, reproducibility, divergence, stopping, forecast alignment, a
+    # model file saved by TensorFlow, replicas), in a process whose Keras runs on JAX.
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "core", "-p", "no:cacheprovider"]
-    files = ["tests/test_engine_training.py", "tests/test_engine_forecast.py"]
+    files = ["tests/test_engine_training.py", "tests/test_engine_forecast.py", "tests/test_seeds.py"]
     env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
     result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "6 passed" in result.stdout
+    assert "8 passed" in result.stdout
 
 
 def test_a_backend_that_is_not_installed_is_refused_before_anything_loads(monkeypatch: pytest.MonkeyPatch) -> None:

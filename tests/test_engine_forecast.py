@@ -39,3 +39,19 @@ def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
     np.testing.assert_allclose(forecast.truth, y[21:201], atol=1e-12)
     rmse = np.sqrt(np.mean((forecast.predicted - forecast.truth) ** 2))
     assert forecast.rmse == float(rmse) and forecast.rmse > 0
+
+
+@pytest.mark.core
+def test_a_model_file_saved_on_tensorflow_loads_and_predicts_the_same_here() -> None:
+    # tests/data/lstm-tensorflow.keras: an LSTM (8 units, window 8) saved by TensorFlow's Keras, with
+    # its predictions on two windows; on JAX (``tests/test_backends.py``) the same file must give them.
+    import json
+    from pathlib import Path
+
+    import keras
+
+    data = Path(__file__).parent / "data"
+    expected = json.loads((data / "lstm-tensorflow.json").read_text())
+    model = keras.saving.load_model(data / "lstm-tensorflow.keras")
+    predicted = model.predict(np.array(expected["inputs"], dtype=np.float32), verbose=0)[:, :, 0]
+    np.testing.assert_allclose(predicted, expected["outputs"], rtol=1e-5, atol=1e-6)

@@ -93,6 +93,7 @@ def test_a_replica_matches_the_same_seed_trained_alone(kind: str, optimizer: str
     assert len(set(logs["val_loss"].tolist())) == 3  # different seeds, different models
 
 
+@pytest.mark.core
 def test_replicas_with_the_same_seed_stay_identical() -> None:
     from engine.data import make_dataset
     from engine.models import build_for
