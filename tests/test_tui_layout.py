@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from fake_engine import FakeEngine
-from pilot_helpers import SMALL, fake_app
+from pilot_helpers import SMALL, Watch, done_of, fake_app, settle
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
+from tui import messages as msg
 from tui.charts import Chart
 from tui.metrics_pane import compact
+from tui.training import TrainingPane
 
 
 def row_of(svg: str, text: str) -> float:
@@ -77,3 +80,15 @@ async def test_80x24_gives_every_chart_three_rows_and_shows_every_key(tmp_path: 
             await pilot.resize_terminal(*size)
             await pilot.pause()
             assert app.has_class("-too-small") is small, size  # the README says where the notice starts
+
+
+async def test_a_chart_without_data_draws_its_frame(tmp_path: Path) -> None:
+    gate = threading.Event()  # the run stays in "loading TensorFlow": no curve anywhere yet
+    app, watch = fake_app(SMALL, tmp_path, FakeEngine(gate=gate)), Watch()
+    async with app.run_test(size=(80, 24), message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(lambda m: isinstance(m, msg.PhaseChanged)))  # the panels are mounted
+        rendered = [str(chart.render()) for chart in app.query_one(TrainingPane).query(Chart)]
+        done = watch.expect(done_of(1))
+        gate.set()
+        await settle(pilot, done)  # every message handled before the app closes
+        assert len(rendered) == 3 and not any("cannot draw" in text for text in rendered)

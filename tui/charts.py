@@ -89,15 +89,16 @@ class Chart(PlotextPlot):
         legend, rows = self.legend(width, height), self.plot_rows(width, height)
         height -= len(legend) - 1
         plt = self.plt
-        plt.clear_data()
+        plt.clear_figure()  # ticks and limits of the last render must not outlive its data (plotext keeps them)
         plt.title(self.shown_title)
         plt.xlabel("legend")  # keeps a row under the x ticks (a blank label would not), the legend replaces it
         # plotext cannot build a log axis without data: stay linear until the first point.
         plt.yscale("log" if self.log_axis and self.curves else "linear")
         shared = [d for p in (self, *self.peers) if (d := p.decimals()) is not None]
         y_axis = self.y_axis(rows, max(shared, default=None))
-        plt.yticks(y_axis.ticks if y_axis else None, y_axis.labels if y_axis else None)
-        plt.ylim(*(y_axis.limits if y_axis else (None, None)))
+        if y_axis:  # (plotext's yticks(None) fails on a chart without data)
+            plt.yticks(y_axis.ticks, y_axis.labels)
+            plt.ylim(*y_axis.limits)
         columns = width - 2 - max((len(label) for label in y_axis.labels), default=0) if y_axis else width
         low, high = self.x_range()
         self._x_ticks(low, high, columns, labelled=rows == height - FRAME_ROWS)  # else the labels gave their row
@@ -116,19 +117,17 @@ class Chart(PlotextPlot):
 
     def _x_ticks(self, low: float, high: float, columns: int, *, labelled: bool = True) -> None:
         """Round ticks about every 10 columns within the data's x range; none without data, or ``labelled`` off."""
-        ticks: tuple[list[float] | None, list[str] | None] = ([], [])  # no ticks: no row for their labels
         if not high >= low:  # no data: plotext's defaults
-            ticks = (None, None)
-            self.plt.xlim(None, None)
+            return
+        self.plt.xlim(low, high)
+        most = max(2, columns // 10)
+        if not labelled:
+            self.plt.xticks([], [])  # no ticks: no row for their labels
+        elif self.whole_x:
+            whole = whole_ticks(low, high, most)
+            self.plt.xticks([float(t) for t in whole], [str(t) for t in whole])
         else:
-            self.plt.xlim(low, high)
-            most = max(2, columns // 10)
-            if labelled and self.whole_x:
-                whole = whole_ticks(low, high, most)
-                ticks = ([float(t) for t in whole], [str(t) for t in whole])
-            elif labelled:
-                ticks = inner_ticks(low, high, most)
-        self.plt.xticks(*ticks)
+            self.plt.xticks(*inner_ticks(low, high, most))
 
     def x_range(self) -> tuple[float, float]:
         """The lowest and highest x of every curve drawn (NaN, NaN without any)."""
@@ -157,7 +156,7 @@ class Chart(PlotextPlot):
             kept[-1] = kept[-1].copy()
             kept[-1].rstrip()
             kept[-1].append(" …")
-            kept[-1].truncate(width)
+            kept[-1].truncate(width, overflow="ellipsis")
             kept[-1].align("left", width)
         return kept
 
