@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
@@ -23,6 +26,20 @@ def test_engine_imports_without_textual() -> None:
     )
     assert "keras" in modules  # the probe really loaded the training code...
     assert "textual" not in modules  # ...and none of it pulled in the UI
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
+def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
+    # Half the JAX path's memory and a second of its start: TensorFlow is installed, and Keras would
+    # import it to save a model if not told otherwise.
+    modules = _modules_after(
+        "from engine.config import Config\nfrom engine.experiment import run_experiment\n"
+        "config = Config(backend='jax', epochs=2, units=4, window=5, points=30, forecast_every=1)\n"
+        f"run_experiment(config, __import__('pathlib').Path({str(tmp_path / 'run')!r}), lambda event: None)"
+    )
+    assert "jax" in modules and "keras" in modules
+    assert "tensorflow" not in modules
+    assert {"rnn.keras", "lstm.keras", "forecast.csv"} <= {p.name for p in (tmp_path / "run").iterdir()}
 
 
 def test_command_line_parsing_does_not_load_tensorflow() -> None:
