@@ -1,7 +1,7 @@
 """The science of rnnlstm-tui: data, models, training, forecast and run artifacts.
 
-Nothing in this package imports Textual; TensorFlow is imported only when a run starts,
-so ``engine.config`` and the command line stay fast.
+Nothing in this package imports Textual; Keras (on TensorFlow, or on JAX with ``--backend jax``)
+is imported only when a run starts, so ``engine.config`` and the command line stay fast.
 """
 
 import os as _os
