@@ -27,10 +27,10 @@ HEADINGS: dict[str, tuple[str, int | None]] = {
     "params": ("\nparams", 6),
     "loss": ("final\nloss", 7),
     "val": ("final\nval", 7),
-    "best": ("best val\n(epoch)", 12),
+    "best": ("best val\n(epoch)", 14),
     "rmse": ("\nRMSE", 6),
-    "seconds": ("\nsecs", 5),
-    "rate": ("\nep/s", 5),
+    "seconds": ("\nsecs", 4),
+    "rate": ("\nep/s", 4),
     "acc": ("val\nacc", 5),
     "ppl": ("\nppl", 6),
     "gram": ("\ngram.", 5),
@@ -59,7 +59,7 @@ def short_exponent(value: float) -> str:
 
 
 def seconds_text(value: object) -> str:
-    """Seconds or epochs per second in at most 5 columns: ``6.5``, ``123``, ``12345``."""
+    """Seconds or epochs per second in 4 columns up to 9999: ``6.5``, ``99.9``, ``123``, ``1234``."""
     return number(value, "{:.0f}" if isinstance(value, (int, float)) and abs(value) >= 100 else "{:.1f}")
 
 
