@@ -35,13 +35,20 @@ def finished_app(folder: Path, monkeypatch: pytest.MonkeyPatch, engine: FakeEngi
 def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
     """Wait for the run to end and its messages to be handled, then press ``keys``.
 
-    The "training finished" toast is cleared first: it would cover the charts' legends.
+    The worker ends as it posts its last message, so its end alone does not mean the app has
+    handled them: on a busy machine the charts could still show an earlier epoch. The run is
+    over once ``RunDone`` is handled (``active`` is then False). The "training finished" toast
+    is cleared: it would cover the charts' legends.
     """
 
     async def run_before(pilot: Pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
+        app = pilot.app
+        assert isinstance(app, RnnLstmApp)
+        await app.workers.wait_for_complete()
+        while app.active:
+            await pilot.pause(0.01)
         await pilot.pause()
-        pilot.app.clear_notifications()
+        app.clear_notifications()
         await pilot.press(*keys)
         await pilot.pause()
 

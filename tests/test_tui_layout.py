@@ -9,13 +9,25 @@ from pathlib import Path
 from fake_engine import FakeEngine
 from pilot_helpers import SMALL, Watch, done_of, fake_app, settle
 from textual.containers import Horizontal
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from tui import messages as msg
+from tui.app import RnnLstmApp
 from tui.charts import Chart
 from tui.metrics_pane import compact
 from tui.training import TrainingPane
+
+
+async def finished(pilot: Pilot) -> None:
+    """Until the run's last message is handled (the worker ends as it posts it): ``active`` goes False."""
+    app = pilot.app
+    assert isinstance(app, RnnLstmApp)
+    await app.workers.wait_for_complete()
+    while app.active:
+        await pilot.pause(0.01)
+    await pilot.pause()
 
 
 def row_of(svg: str, text: str) -> float:
@@ -28,8 +40,7 @@ def row_of(svg: str, text: str) -> float:
 async def test_export_saves_the_summaries_side_by_side_when_they_fit_and_keeps_every_export(tmp_path: Path) -> None:
     app = fake_app(SMALL, tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await finished(pilot)
         boxes = app.query_one("#summary-boxes", Horizontal)
         assert boxes.styles.layout is not None and boxes.styles.layout.name == "horizontal"  # never shown yet
         for _ in range(2):
@@ -53,7 +64,7 @@ def test_compact_cells() -> None:
 async def test_the_metrics_table_fits_80_columns_and_says_how_to_scroll_when_narrower(tmp_path: Path) -> None:
     app = fake_app(SMALL, tmp_path, FakeEngine(diverge={"lstm": 3}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await finished(pilot)
         await pilot.press("4")
         await pilot.pause()
         table, hint = app.query_one("#metrics-table", DataTable), app.query_one("#metrics-hint")
@@ -67,7 +78,7 @@ async def test_the_metrics_table_fits_80_columns_and_says_how_to_scroll_when_nar
 async def test_80x24_gives_every_chart_three_rows_and_shows_every_key(tmp_path: Path) -> None:
     app = fake_app(SMALL, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await finished(pilot)
         for key in "1265":
             await pilot.press(key)
             await pilot.pause()
