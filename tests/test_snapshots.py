@@ -35,18 +35,20 @@ def finished_app(folder: Path, monkeypatch: pytest.MonkeyPatch, engine: FakeEngi
 def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
     """Wait for the run to end and its messages to be handled, then press ``keys``.
 
-    The worker ends as it posts its last message, so its end alone does not mean the app has
-    handled them: on a busy machine the charts could still show an earlier epoch. The run is
-    over once ``RunDone`` is handled (``active`` is then False). The "training finished" toast
-    is cleared: it would cover the charts' legends.
+    Waiting for the workers is not enough: on a busy machine the run may not have started yet
+    (it starts after the first frame), or its worker may have ended with its last messages still
+    queued. A run is over once it exists and ``RunDone`` is handled (``active`` is then False).
+    The "training finished" toast is cleared: it would cover the charts' legends.
     """
 
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
         assert isinstance(app, RnnLstmApp)
-        await app.workers.wait_for_complete()
-        while app.active:
+        for _ in range(6000):  # a minute at most: a stuck run fails the test instead of hanging it
+            if app.current is not None and not app.active:
+                break
             await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
         await pilot.pause()
         app.clear_notifications()
         await pilot.press(*keys)

@@ -21,12 +21,15 @@ from tui.training import TrainingPane
 
 
 async def finished(pilot: Pilot) -> None:
-    """Until the run's last message is handled (the worker ends as it posts it): ``active`` goes False."""
+    """Until the run has started and its last message is handled: ``active`` is False again (the worker ends
+    as it posts that message, so waiting for the workers alone is not enough)."""
     app = pilot.app
     assert isinstance(app, RnnLstmApp)
-    await app.workers.wait_for_complete()
-    while app.active:
+    for _ in range(6000):  # a minute at most: a stuck run fails the test instead of hanging it
+        if app.current is not None and not app.active:
+            break
         await pilot.pause(0.01)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
