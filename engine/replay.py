@@ -38,14 +38,18 @@ FOLLOW_SECONDS = 0.5
 """How often a run that is still being written is read again."""
 
 
-def config_of(run: RunInfo) -> Config:
+def config_of(run: RunInfo, backend: str | None = None) -> Config:
     """The run's settings as a :class:`Config`, tolerating keys from other versions and moved data files.
 
     Not validated: the CSV or text file a run learned from may be gone; the view only needs
-    the task, models, epochs and preview period.
+    the task, models, epochs and preview period. ``backend``: the one this process's Keras runs
+    on, kept in place of the run's own, so that training these settings again (a restart in
+    the app) runs here rather than asking for a backend this process cannot switch to.
     """
     known = {f.name for f in dataclasses.fields(Config)}
     values: dict[str, Any] = {k: v for k, v in run.config.items() if k in known}
+    if backend is not None:
+        values["backend"] = backend
     if isinstance(values.get("models"), list):
         values["models"] = tuple(values["models"])
     elif run.models:

@@ -66,6 +66,8 @@ def test_unknown_and_missing_settings_of_other_versions(tmp_path: Path) -> None:
     (folder / "config.json").write_text(json.dumps(config))
     run = read_run(folder)
     assert run.task == "damped" and config_of(run).tau == 5.0
+    # Opened in a process whose Keras runs on JAX, the settings retrain there, not on the run's own backend.
+    assert config_of(run).backend == "tensorflow" and config_of(run, backend="jax").backend == "jax"
     assert "from_the_future" not in config_diff([run, read_run(make_run(tmp_path / "new"))])
 
 

@@ -216,7 +216,7 @@ class RnnLstmApp(LiveView):
         """Show the saved run in ``folder`` in the same tabs (no TensorFlow); follow it if still being written."""
         if self.current is not None:
             self.current.stop.request()
-        config = config_of(read_run(folder))
+        config = config_of(read_run(folder), backend=self.config.backend)  # a restart trains on this one
         self.config = config
         run = Run(len(self.runs) + 1, config, folder, self.post_message, replay_run, owns_folder=False)
         self.current, self.active = run, False
