@@ -51,20 +51,23 @@ def run_ours(config: Config, backend: str, seeds: int = 1) -> dict:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         firsts: dict[str, float] = {}
-        while process.poll() is None and len(firsts) < len(config.models):
+        while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG if len(firsts) < len(config.models) else 0)
+            if pid:
+                break
             for model in config.models:
                 if model not in firsts and _has_epoch(out / "history.csv", model):
                     firsts[model] = time.perf_counter() - started
             time.sleep(POLL_SECONDS)
-        _, status, usage = os.wait4(process.pid, 0)
         whole = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
     return {
         "backend": backend,
         "seeds": seeds,
         "first_epoch_s": firsts,
         "whole_s": whole,
         "peak_rss_mb": usage.ru_maxrss / 1024,
-        "code": os.waitstatus_to_exitcode(status),
+        "code": process.returncode,
     }
 
 
@@ -95,6 +98,7 @@ LABELS = {
     "tensorflow-seeds": f"ours, TensorFlow, `--seeds {SEEDS}`",
     "jax-seeds": f"ours, JAX, `--seeds {SEEDS}`",
 }
+"""How the table names each row of :func:`measure_backends`."""
 
 
 def backends_table(rows: dict[str, dict], config: Config) -> list[str]:
@@ -111,8 +115,9 @@ def backends_table(rows: dict[str, dict], config: Config) -> list[str]:
         firsts = " / ".join(f"{m} {s:.2f}" for m, s in row.get("first_epoch_s", {}).items()) or "—"
         versus_seed = f"{seed / row['whole_s']:.1f}×" if seed else "—"
         versus_peer = f"{peer / row['whole_s']:.1f}×" if peer and key not in ("seed", "peer") else "—"
+        failed = f" — **failed, exit {row['code']}**" if row.get("code", 0) != 0 else ""
         lines.append(
-            f"| {LABELS[key]} | {row['whole_s']:.1f} | {versus_seed} | {versus_peer} | {firsts} "
+            f"| {LABELS[key]}{failed} | {row['whole_s']:.1f} | {versus_seed} | {versus_peer} | {firsts} "
             f"| {row['peak_rss_mb']:.0f} |"
         )
     if seed:

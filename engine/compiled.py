@@ -15,6 +15,7 @@ from typing import Any
 import keras
 
 Function = Callable[..., Any]
+"""A function of tensors, before or after it is compiled."""
 Tensor = Any
 """A tensor of the backend Keras runs on (TensorFlow's or JAX's array type)."""
 

@@ -153,7 +153,7 @@ class Config:
         choices=TRAINERS, metavar="NAME",
     )
     device: str = setting(
-        "auto", "device", "auto: GPU if TensorFlow sees one; gpu is an error where there is none", "--device",
+        "auto", "device", "auto: GPU if the backend sees one; gpu is an error where there is none", "--device",
         kind="choice", choices=DEVICES, metavar="NAME",
     )
     backend: str = setting(
@@ -248,7 +248,7 @@ class Config:
             if spec.high_of is not None:
                 spec.check(getattr(self, spec.name), self)
         if self.backend == "jax" and self.trainer == "keras":  # that trainer drives TensorFlow itself
-            raise ConfigError("trainer", "keras", "fast or fit with backend jax", "written for TensorFlow only")
+            raise ConfigError("trainer", "keras", "fast or fit with --backend jax", "drives TensorFlow itself")
 
 
 SETTINGS: tuple[Setting, ...] = tuple(spec for spec, _ in declared(Config))

@@ -66,6 +66,7 @@ def run_experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSig
 
 def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: StopSignal) -> RunFinished:
     from engine.callbacks import PreviewCallback, StreamingCallback
+    from engine.compiled import backend as keras_backend
     from engine.data import baseline_loss, describe, describe_text, make_dataset
     from engine.forecast import make_preview, with_blanks
     from engine.inside import make_inside
@@ -168,7 +169,8 @@ def _run(config: Config, device: str, folder: RunFolder, sink: EventSink, stop: 
         judged = {"baseline_val_loss": baseline, "solved_below": solved_below}
         verdicts = [verdict_record(v) for v in pair_verdicts(metrics)]
         seeds = {"seeds": config.seeds, "verdicts": verdicts} if several else {}
-        folder.write_json("metrics.json", {"status": status, "device": device, **judged, **seeds, "models": metrics})
+        ran_on = {"status": status, "device": device, "backend": keras_backend()}  # what Keras really ran on
+        folder.write_json("metrics.json", {**ran_on, **judged, **seeds, "models": metrics})
         return metrics, [str(v["text"]) for v in verdicts]
 
     # Written at once, so a process killed while forecasting or saving still leaves the truth.

@@ -26,8 +26,9 @@ def backend_missing(backend: str) -> str | None:
     absent = [name for name in needs if importlib.util.find_spec(name) is None]
     if not absent:
         return None
-    fix = f"install it with {INSTALL_JAX}" if backend == "jax" else "pip install tensorflow"
-    return f"--backend {backend}: {' and '.join(absent)} not installed; {fix}, or use --backend tensorflow"
+    fix = INSTALL_JAX if backend == "jax" else "pip install tensorflow"
+    other = "tensorflow" if backend == "jax" else "jax"
+    return f"--backend {backend}: {' and '.join(absent)} not installed; install it with {fix}, or use --backend {other}"
 
 
 def select_backend(backend: str) -> None:
@@ -41,7 +42,10 @@ def select_backend(backend: str) -> None:
 
         loaded = keras.backend.backend()
         if loaded != backend:
-            raise DeviceError(f"--backend {backend}: Keras is already loaded on {loaded} in this process")
+            raise DeviceError(
+                f"--backend {backend}: Keras is already loaded on {loaded} in this process; "
+                f"allowed: {loaded} (a new process for {backend})"
+            )
         return
     missing = backend_missing(backend)
     if missing:
@@ -142,6 +146,8 @@ def _cache_compiled_code(jax: Any) -> None:
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    # No size limit: JAX's least-recently-used mode (jax_compilation_cache_max_size) needs filelock and
+    # warns on every entry written without it. A run adds ~10 kB–1 MB; the README says how to clear it.
 
 
 def _keep_tensorflow_out() -> None:

@@ -15,6 +15,7 @@ from engine.config import Config
 from engine.events import EpochReport, Event, ModelFinished, Status
 from engine.experiment import run_experiment
 from engine.stop import StopSignal
+from engine.tasks import for_task
 
 
 def _losses(run_dir: Path, model: str) -> np.ndarray:
@@ -44,6 +45,19 @@ def test_fast_trainer_matches_fit_epoch_by_epoch(tmp_path: Path) -> None:
         assert fast.shape == fit.shape == (4, 2)
         np.testing.assert_allclose(fast, fit, rtol=2e-4)
         assert fast[-1, 0] < fast[0, 0]  # and it is learning, not standing still
+
+
+@pytest.mark.core
+@pytest.mark.skipif(BACKEND == "tensorflow", reason="TensorFlow: test_a_replica_matches_the_same_seed_trained_alone")
+def test_fast_trainer_matches_fit_with_gru_adam_and_text(tmp_path: Path) -> None:
+    # The GRU cell, Adam with its clipping, and the text task's cross-entropy, held to fit itself.
+    small = {"epochs": 2, "units": 8, "models": ("gru",), "optimizer": "adam", "learning_rate": 0.01}
+    base = for_task("text", **small, shuffle=False, forecast_every=0, inside=False, backend=BACKEND)
+    run_experiment(base, tmp_path / "fast", lambda event: None)
+    run_experiment(dataclasses.replace(base, trainer="fit"), tmp_path / "fit", lambda event: None)
+    fast, fit = _losses(tmp_path / "fast", "gru"), _losses(tmp_path / "fit", "gru")
+    assert fast.shape == fit.shape == (2, 2)
+    np.testing.assert_allclose(fast, fit, rtol=1e-4)
 
 
 @pytest.mark.core
