@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,8 @@ def _cache_compiled_code(jax: Any) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return
+    # A cache entry that cannot be read or written is only a compile more, never a line across the screen.
+    warnings.filterwarnings("ignore", message=".*persistent compilation cache", category=UserWarning)
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
