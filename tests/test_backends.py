@@ -57,3 +57,18 @@ def test_keras_loaded_on_one_backend_is_not_switched_under_a_run() -> None:
     select_backend("tensorflow")
     with pytest.raises(DeviceError, match="already loaded on tensorflow in this process; allowed: tensorflow"):
         select_backend("jax")
+
+
+def test_the_benchmark_table_compares_every_row_with_the_seed_script_and_the_peer() -> None:
+    from engine.bench_backends import backends_table
+
+    rows = {
+        "seed": {"whole_s": 180.0, "peak_rss_mb": 600.0},
+        "peer": {"whole_s": 18.0, "peak_rss_mb": 400.0},
+        "jax": {"whole_s": 6.0, "peak_rss_mb": 450.0, "first_epoch_s": {"rnn": 1.5, "lstm": 2.0}, "code": 0},
+        "tensorflow": {"whole_s": 9.0, "peak_rss_mb": 900.0, "first_epoch_s": {}, "code": 1},
+    }
+    table = "\n".join(backends_table(rows, Config(epochs=1000)))
+    assert "| ours, JAX | 6.0 | 30.0× | 3.0× | rnn 1.50 / lstm 2.00 | 450 |" in table
+    assert "| peer: Keras `fit` on JAX (no forecast) | 18.0 | 10.0× | — | — | 400 |" in table
+    assert "| ours, TensorFlow — **failed, exit 1** | 9.0 |" in table
