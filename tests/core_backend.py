@@ -7,9 +7,15 @@ process, so it is chosen here, from ``conftest.py``, before any test module impo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
+import pytest
+
 from engine.config import BACKENDS
+
+NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
+"""For a test that runs something on JAX (CI installs the extra; ``pip install '.[test]'`` alone does not)."""
 
 BACKEND = os.environ.get("RNNLSTM_TEST_BACKEND", "tensorflow")
 if BACKEND not in BACKENDS:

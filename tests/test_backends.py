@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from core_backend import NEEDS_JAX
 
 from engine.cli import UsageError, parse_invocation
 from engine.config import Config, ConfigError
 from engine.runtime import DeviceError, select_backend
 
-NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -11,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from core_backend import NEEDS_JAX
 
 from engine.artifacts import read_history
 
 COMMAND = [sys.executable, "-m", "tui.cli"]
-NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
 
 
 def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from core_backend import NEEDS_JAX
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
@@ -28,7 +27,7 @@ def test_engine_imports_without_textual() -> None:
     assert "textual" not in modules  # ...and none of it pulled in the UI
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
+@NEEDS_JAX
 def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
     # Half the JAX path's memory and a second of its start: TensorFlow is installed, and Keras would
     # import it to save a model if not told otherwise.

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from core_backend import NEEDS_JAX
 
 from engine.bench_startup import COMPILE_OFFSET
 
@@ -19,11 +20,21 @@ QUICK = ("--no-inside", "--out", "run")
 """The gates and gradients are not what these tests are about; computing them at the end costs a second."""
 
 
-@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int) -> None:
+# The signals are the engine's to handle, whatever the backend: TensorFlow for one, JAX (which starts in a
+# third of the time) for the other two.
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "backend"),
+    [
+        (signal.SIGINT, 130, "tensorflow"),
+        pytest.param(signal.SIGTERM, 143, "jax", marks=NEEDS_JAX),
+        pytest.param(signal.SIGHUP, 129, "jax", marks=NEEDS_JAX),
+    ],
+)
+def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int, backend: str) -> None:
     target_epoch = random.randint(2, 30)
+    options = ["--models", "lstm", "--epochs", "100000", "--backend", backend, *QUICK]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--headless", "--models", "lstm", "--epochs", "100000", *QUICK],
+        [sys.executable, "-m", "tui.cli", "--headless", *options],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         text=True,
