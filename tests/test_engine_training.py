@@ -65,7 +65,7 @@ def test_same_seed_gives_the_same_losses_and_another_seed_does_not(tmp_path: Pat
     # Seeds 0 and 1 in each run (two runs, not three: each run pays its compile).
     config = Config(
         epochs=3, forecast_every=0, models=("lstm",), inside=False, units=8, window=8, points=60, backend=BACKEND,
-        seeds=2,
+        seeds=2, xla=False,
     )  # fmt: skip
     run_experiment(config, tmp_path / "a", lambda event: None)
     run_experiment(config, tmp_path / "b", lambda event: None)
@@ -87,7 +87,7 @@ def test_a_diverging_model_stops_while_the_other_trains_on(tmp_path: Path) -> No
     events: list[Event] = []
     # At lr 0.5 the SimpleRNN blows up in its first epochs (the first on TensorFlow, the second with
     # JAX's initial weights); the LSTM survives.
-    config = Config(epochs=6, learning_rate=0.5, forecast_every=0, inside=False, backend=BACKEND)
+    config = Config(epochs=6, learning_rate=0.5, forecast_every=0, inside=False, backend=BACKEND, xla=False)
     finished = run_experiment(config, tmp_path / "r", events.append)
     rnn, lstm = finished.metrics["rnn"], finished.metrics["lstm"]
     assert rnn["status"] == "diverged" and rnn["epochs_done"] <= 2
@@ -108,7 +108,7 @@ def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> No
             if event.epoch == 2:
                 stop.request()
 
-    config = Config(epochs=500, models=("rnn",), inside=False, backend=BACKEND)
+    config = Config(epochs=500, models=("rnn",), inside=False, backend=BACKEND, xla=False)
     finished = run_experiment(config, tmp_path / "r", sink, stop)
     assert finished.status == "stopped"
     assert finished.metrics["rnn"]["epochs_done"] == 2

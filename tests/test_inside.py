@@ -64,7 +64,9 @@ def test_the_gradient_through_time_equals_an_explicit_tape() -> None:
 def test_a_run_writes_gradients_and_states_and_can_skip_them(tmp_path: Path) -> None:
     from engine.experiment import run_experiment
 
-    config = for_task("adding", length=12, sequences=60, epochs=2, forecast_every=1, units=4, models=("rnn",))
+    config = for_task(
+        "adding", length=12, sequences=60, epochs=2, forecast_every=1, units=4, models=("rnn",), xla=False
+    )
     run_experiment(config, tmp_path / "a", lambda event: None)
     rows = (tmp_path / "a" / "gradients.csv").read_text().splitlines()
     assert rows[0] == "model,epoch,lag,norm" and len(rows) == 1 + 3 * 12  # epochs 1, 2 and the final look

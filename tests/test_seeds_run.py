@@ -17,7 +17,9 @@ from engine.stop import StopSignal
 from tui.app import RnnLstmApp
 from tui.training import TrainingPane
 
-TINY = Config(units=8, window=8, points=60, batch_size=8, epochs=4, models=("rnn", "lstm"), forecast_every=2, seeds=3)
+TINY = Config(
+    units=8, window=8, points=60, batch_size=8, epochs=4, models=("rnn", "lstm"), forecast_every=2, seeds=3, xla=False
+)
 
 
 def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> None:

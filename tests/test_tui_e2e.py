@@ -38,7 +38,7 @@ def tiny(**changes: object) -> Config:
 
 
 async def test_full_run_fills_every_tab(tmp_path: Path) -> None:
-    app = RnnLstmApp(tiny(models=("rnn", "lstm"), epochs=8), tmp_path)
+    app = RnnLstmApp(tiny(models=("rnn", "lstm"), epochs=8, xla=False), tmp_path)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(done_of(1)))
