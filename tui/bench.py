@@ -8,6 +8,7 @@ Nothing here asserts on timing.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -106,7 +107,10 @@ def measure_tui_run(config: Config) -> dict:
                     if len(painted) > before:  # else no repaint was seen: nothing to report
                         latencies.append(painted[-1] - pressed)
                 await app.workers.wait_for_complete()
+                assert app.current is not None
+                trained = json.loads((app.current.run_dir / "metrics.json").read_text())["models"]
                 return {
+                    "train_s": {model: figures["seconds"] for model, figures in trained.items()},
                     "whole_s": time.perf_counter() - started,
                     "cpu_s": cpu_seconds() - cpu_started,
                     "key_latency_ms": sorted(1000 * x for x in latencies),
@@ -121,6 +125,10 @@ def tui_table(data: dict) -> list[str]:
     walls = sorted(tui["whole_s"] / ours["whole_s"] - 1 for ours, tui in pairs)
     cpus = sorted(tui["cpu_s"] / ours["cpu_s"] - 1 for ours, tui in pairs)
     latency = sorted(ms for _, tui in pairs for ms in tui["key_latency_ms"])
+    # Training alone (each model's seconds in metrics.json): start-up and the last files left out.
+    trains = sorted(
+        tui["train_s"][m] / ours["models"][m]["train_s"] - 1 for ours, tui in pairs for m in tui.get("train_s", {})
+    )
     each = ", ".join(f"{tui['whole_s']:.1f} vs {ours['whole_s']:.1f} s" for ours, tui in pairs)
     return [
         f"TUI ({len(pairs)} alternating pairs of the same run in the TUI, driven by App.run_test, and headless)",
@@ -132,6 +140,11 @@ def tui_table(data: dict) -> list[str]:
         f"| TUI overhead, wall time, median (min … max) | {100 * walls[len(walls) // 2]:+.1f} % "
         f"({100 * walls[0]:+.1f} … {100 * walls[-1]:+.1f}) |",
         f"| TUI overhead, CPU time, median | {100 * cpus[len(cpus) // 2]:+.1f} % |",
+        *(
+            [f"| training seconds per model, TUI vs headless, median | {100 * trains[len(trains) // 2]:+.1f} % |"]
+            if trains
+            else []
+        ),
         f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
         f"{latency[-1]:.0f} ms |",
         f"| TUI peak RSS | {max(tui['peak_rss_mb'] for _, tui in pairs):.0f} MB |",
