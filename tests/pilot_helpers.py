@@ -60,3 +60,16 @@ async def settle(pilot: Pilot, future: asyncio.Future[Message], timeout: float =
 def history_rows(run_dir: Path) -> list[dict[str, str]]:
     with open(run_dir / "history.csv", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+async def finished(pilot: Pilot) -> None:
+    """Until the run has started and its last message is handled: ``active`` is False again (the worker ends
+    as it posts that message, so waiting for the workers alone is not enough)."""
+    app = pilot.app
+    assert isinstance(app, RnnLstmApp)
+    for _ in range(6000):  # a minute at most: a stuck run fails the test instead of hanging it
+        if app.current is not None and not app.active:
+            break
+        await pilot.pause(0.01)
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fake_engine import FakeEngine
+from pilot_helpers import finished
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -42,15 +43,8 @@ def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
     """
 
     async def run_before(pilot: Pilot) -> None:
-        app = pilot.app
-        assert isinstance(app, RnnLstmApp)
-        for _ in range(6000):  # a minute at most: a stuck run fails the test instead of hanging it
-            if app.current is not None and not app.active:
-                break
-            await pilot.pause(0.01)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        app.clear_notifications()
+        await finished(pilot)
+        pilot.app.clear_notifications()
         await pilot.press(*keys)
         await pilot.pause()
 

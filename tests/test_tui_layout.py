@@ -7,30 +7,15 @@ import threading
 from pathlib import Path
 
 from fake_engine import FakeEngine
-from pilot_helpers import SMALL, Watch, done_of, fake_app, settle
+from pilot_helpers import SMALL, Watch, done_of, fake_app, finished, settle
 from textual.containers import Horizontal
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from tui import messages as msg
-from tui.app import RnnLstmApp
 from tui.charts import Chart
 from tui.metrics_pane import compact
 from tui.training import TrainingPane
-
-
-async def finished(pilot: Pilot) -> None:
-    """Until the run has started and its last message is handled: ``active`` is False again (the worker ends
-    as it posts that message, so waiting for the workers alone is not enough)."""
-    app = pilot.app
-    assert isinstance(app, RnnLstmApp)
-    for _ in range(6000):  # a minute at most: a stuck run fails the test instead of hanging it
-        if app.current is not None and not app.active:
-            break
-        await pilot.pause(0.01)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def row_of(svg: str, text: str) -> float:
