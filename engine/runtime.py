@@ -29,7 +29,7 @@ def backend_missing(backend: str) -> str | None:
         return None
     fix = INSTALL_JAX if backend == "jax" else "pip install tensorflow"
     other = "tensorflow" if backend == "jax" else "jax"
-    return f"--backend {backend}: {' and '.join(absent)} not installed; install it with {fix}, or use --backend {other}"
+    return f"--backend {backend}: {' and '.join(absent)} not installed; install with {fix}, or use --backend {other}"
 
 
 def select_backend(backend: str) -> None:

@@ -37,7 +37,7 @@ def test_a_backend_that_is_not_installed_is_refused_before_anything_loads(monkey
     with pytest.raises(UsageError) as refused:
         parse_invocation(["--headless", "--backend", "jax"])
     assert str(refused.value) == (
-        "--backend jax: jax not installed; install it with pip install 'rnnlstm-tui[jax]', or use --backend tensorflow"
+        "--backend jax: jax not installed; install with pip install 'rnnlstm-tui[jax]', or use --backend tensorflow"
     )
     with pytest.raises(UsageError, match="--backend torch: not allowed; allowed: one of tensorflow, jax"):
         parse_invocation(["--backend", "torch"])
