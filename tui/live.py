@@ -36,8 +36,8 @@ class LiveView(App[int]):
 
     HORIZONTAL_BREAKPOINTS = SUMMARY_BREAKPOINTS  # the screen's classes by width
     REDRAW_SECONDS = 1.0
-    """Period of the charts (~20 ms each to build). With today's faster engine, 0.5 s cost +21 % wall time over
-    headless on 2 busy cores and 1.0 s +13 % (``python -m tui.bench``); keys still redraw at once."""
+    """Period of the charts' redraw while training: they share two busy cores with it (``python -m tui.bench``
+    measures what the app costs); keys still redraw at once."""
 
     state: reactive[str] = reactive("idle")
     """What the run is doing, shown in the header: loading TensorFlow, training, finished, error…"""
