@@ -9,13 +9,9 @@ timed from launch to its row in ``history.csv``, and peak RSS is the child's own
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
-from engine.bench_startup import POLL_SECONDS, _has_epoch, command
+from engine.bench_startup import first_epochs
 from engine.config import Config
 
 SEEDS = 8
@@ -45,30 +41,8 @@ def measure_peer(config: Config) -> dict:
 
 def run_ours(config: Config, backend: str, seeds: int = 1) -> dict:
     """``rnnlstm-tui --headless`` as a whole process: first epochs, whole seconds, peak RSS, exit code."""
-    with tempfile.TemporaryDirectory() as temp:
-        out = Path(temp) / "run"
-        argv = [*command(config, out), "--backend", backend, "--seeds", str(seeds)]
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        firsts: dict[str, float] = {}
-        while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG if len(firsts) < len(config.models) else 0)
-            if pid:
-                break
-            for model in config.models:
-                if model not in firsts and _has_epoch(out / "history.csv", model):
-                    firsts[model] = time.perf_counter() - started
-            time.sleep(POLL_SECONDS)
-        whole = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
-    return {
-        "backend": backend,
-        "seeds": seeds,
-        "first_epoch_s": firsts,
-        "whole_s": whole,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "code": process.returncode,
-    }
+    extra = ("--backend", backend, "--seeds", str(seeds))
+    return {"backend": backend, "seeds": seeds, **first_epochs(config, extra)}
 
 
 def measure_backends(config: Config, quick: bool = False) -> dict:

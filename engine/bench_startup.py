@@ -8,6 +8,7 @@ runs beside it as a whole process too, so the ratio includes every fixed cost on
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -31,20 +32,31 @@ def command(config: Config, out: Path) -> list[str]:
     return [sys.executable, "-m", "tui.cli", "--headless", *options]
 
 
-def first_epochs(config: Config) -> dict:
-    """One whole run: seconds from launch to each model's first epoch on disk, and to the process's end."""
+def first_epochs(config: Config, extra: tuple[str, ...] = ()) -> dict:
+    """One whole run (``extra``: more options): seconds from launch to each model's first epoch on disk and to
+    the process's end, its exit code and its own peak RSS."""
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp) / "run"
         started = time.perf_counter()
-        process = subprocess.Popen(command(config, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*command(config, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         firsts: dict[str, float] = {}
-        while process.poll() is None and len(firsts) < len(config.models):
+        while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG if len(firsts) < len(config.models) else 0)
+            if pid:
+                break
             for model in config.models:
                 if model not in firsts and _has_epoch(out / "history.csv", model):
                     firsts[model] = time.perf_counter() - started
             time.sleep(POLL_SECONDS)
-        process.wait()
-        return {"first_epoch_s": firsts, "whole_s": time.perf_counter() - started, "code": process.returncode}
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
+        return {
+            "first_epoch_s": firsts,
+            "whole_s": time.perf_counter() - started,
+            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "code": process.returncode,
+        }
 
 
 def _has_epoch(history: Path, model: str) -> bool:
