@@ -71,5 +71,5 @@ async def finished(pilot: Pilot) -> None:
         if app.current is not None and not app.active:
             break
         await pilot.pause(0.01)
-    await app.workers.wait_for_complete()
+    await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)  # a failed run too
     await pilot.pause()

@@ -213,13 +213,11 @@ def test_a_quit_before_tensorflow_loaded_leaves_an_interrupted_run(tmp_path: Pat
 
 async def test_the_app_exits_1_when_its_run_failed(tmp_path: Path) -> None:
     from fake_engine import FakeEngine
-    from pilot_helpers import SIZE, SMALL, fake_app
+    from pilot_helpers import SIZE, SMALL, fake_app, finished
 
     app = fake_app(SMALL, tmp_path, FakeEngine(fail_after=2))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await finished(pilot)  # (waiting on the workers alone raced the run's start, and raises for a failed one)
         assert app.state == "error"
         await pilot.press("q")
     assert app.return_code == 1  # (what metrics.json says is the engine's part: tests/test_faults_run.py)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fake_engine import FakeEngine, loss_at
-from pilot_helpers import SIZE, SMALL, Watch, done_of, epoch_of, fake_app, history_rows, settle
+from pilot_helpers import SIZE, SMALL, Watch, done_of, epoch_of, fake_app, finished, history_rows, settle
 from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
 
 from engine.data import baseline_loss, make_dataset
@@ -287,9 +287,7 @@ async def test_an_engine_failure_is_shown_not_fatal(tmp_path: Path, monkeypatch:
     notes: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **options: notes.append(f"{options['title']}: {message}"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await finished(pilot)
         assert app.state == "error" and app.is_running and not app.active
         assert notes == ["training failed: RuntimeError: scripted failure"]
         await pilot.press("4")

@@ -90,8 +90,10 @@ class LiveView(App[int]):
         self.show_guide([])
         self.dirty |= {"training", "forecast"}
 
-    def _current(self, message: msg.EngineMessage) -> bool:  # events of a replaced run are dropped
-        return self.current is not None and message.run_id == self.current.run_id
+    def _current(self, message: msg.EngineMessage) -> bool:
+        """Whether to show ``message``: events of a replaced run are dropped, and so is any still queued
+        while the app shuts down (its widgets are being removed; a late one would fail to find its pane)."""
+        return self.is_running and self.current is not None and message.run_id == self.current.run_id
 
     def on_phase_changed(self, message: msg.PhaseChanged) -> None:
         if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
