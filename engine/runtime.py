@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import os
 import sys
@@ -30,6 +31,17 @@ def backend_missing(backend: str) -> str | None:
     fix = INSTALL_JAX if backend == "jax" else "pip install tensorflow"
     other = "tensorflow" if backend == "jax" else "jax"
     return f"--backend {backend}: {' and '.join(absent)} not installed; install with {fix}, or use --backend {other}"
+
+
+def spare_startup_objects() -> None:
+    """Keep every object alive now out of the garbage collector's full passes (``gc.freeze``).
+
+    Called once training is under way: the backend, the models and their compiled code are hundreds of
+    thousands of objects that live as long as the process. A full pass over them holds the GIL for a
+    tenth of a second or more while both training threads wait for it, and a UI thread, allocating as it
+    draws, makes those passes come several times a run. Objects made later are collected as usual.
+    """
+    gc.freeze()
 
 
 def select_backend(backend: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from engine import runtime
 from engine.callbacks import TrainingGuard
 from engine.config import Config
 from engine.data import Dataset
@@ -170,6 +171,8 @@ def run_epochs(
             break
         callback_list.on_epoch_begin(epoch)
         callback_list.on_epoch_end(epoch, one_epoch(epoch))
+        if epoch == 0:  # compiled, and the first preview with it: what is alive now lives as long as the run
+            runtime.spare_startup_objects()
         if model.stop_training:
             break
     callback_list.on_train_end()
