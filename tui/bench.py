@@ -8,7 +8,7 @@ Nothing here asserts on timing.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import pty
 import select
@@ -21,12 +21,12 @@ from pathlib import Path
 
 from engine import bench
 from engine import bench_suite as suite
-from engine.bench_suite import cpu_seconds, peak_rss_mb
 from engine.config import Config
 from engine.events import Stage
+from tui.bench_terminal import KEY_SECONDS, SIZE, run_process
 
-REPEATS = 3
-"""TUI / headless pairs measured (1 with ``--quick``)."""
+REPEATS = 6
+"""TUI / headless pairs measured (1 with ``--quick``): their difference is of the order of the machine's noise."""
 
 
 def measure_first_frame(extra_args: list[str]) -> float:
@@ -60,17 +60,18 @@ def measure_first_frame(extra_args: list[str]) -> float:
     return elapsed
 
 
-def measure_tui_run(config: Config) -> dict:
-    """A whole run in the TUI, driven headless by ``App.run_test``, until its worker ends.
+def measure_key_latency(config: Config) -> dict:
+    """Key press to repaint while ``config`` trains in the app, driven by ``App.run_test`` (same process).
 
-    While training runs it also presses ``l`` (log scale) and ``m`` (smoothing) a few times
-    and times each press until the app has handled it and repainted.
+    While training runs it presses ``l`` (log scale) and ``m`` (smoothing) a few times and times
+    each press until the app has handled it and repainted. (The training slowdown is measured on
+    the real command instead, by :func:`tui.bench_terminal.run_process`: ``Pilot`` adds work of its own.)
     """
     import asyncio
 
     from engine import runtime
 
-    runtime.prepare_device(config.device)  # as in measure_ours: TensorFlow's import is not the TUI's cost
+    runtime.prepare_device(config.device)  # TensorFlow's import is not the TUI's cost
     from engine.cli import Invocation
     from tui.app import RnnLstmApp
 
@@ -90,7 +91,6 @@ def measure_tui_run(config: Config) -> dict:
     async def drive() -> dict:
         with tempfile.TemporaryDirectory() as temp:
             app = TimedApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
-            started, cpu_started = time.perf_counter(), cpu_seconds()
             latencies: list[float] = []
             async with app.run_test(size=(100, 30)) as pilot:
                 for _ in range(1000):  # until training has begun (bounded)
@@ -107,46 +107,41 @@ def measure_tui_run(config: Config) -> dict:
                     if len(painted) > before:  # else no repaint was seen: nothing to report
                         latencies.append(painted[-1] - pressed)
                 await app.workers.wait_for_complete()
-                assert app.current is not None
-                trained = json.loads((app.current.run_dir / "metrics.json").read_text())["models"]
-                return {
-                    "train_s": {model: figures["seconds"] for model, figures in trained.items()},
-                    "whole_s": time.perf_counter() - started,
-                    "cpu_s": cpu_seconds() - cpu_started,
-                    "key_latency_ms": sorted(1000 * x for x in latencies),
-                }
+                return {"key_latency_ms": sorted(1000 * x for x in latencies)}
 
-    return {**asyncio.run(drive()), "peak_rss_mb": peak_rss_mb()}
+    return asyncio.run(drive())
+
+
+def _median(values: list[float]) -> str:
+    values = sorted(values)
+    if not values:  # every TUI run failed: its exit codes are in bench.json
+        return "—"
+    return f"{100 * values[len(values) // 2]:+.1f} % ({100 * values[0]:+.1f} … {100 * values[-1]:+.1f})"
 
 
 def tui_table(data: dict) -> list[str]:
-    """The TUI rows: first frame, and the median over alternating TUI / headless run pairs."""
+    """The TUI rows: first frame, the medians over alternating TUI / headless process pairs, key latency."""
     pairs = data["tui_pairs"]
-    walls = sorted(tui["whole_s"] / ours["whole_s"] - 1 for ours, tui in pairs)
-    cpus = sorted(tui["cpu_s"] / ours["cpu_s"] - 1 for ours, tui in pairs)
-    latency = sorted(ms for _, tui in pairs for ms in tui["key_latency_ms"])
-    # Training alone (each model's seconds in metrics.json): start-up and the last files left out.
-    trains = sorted(
-        tui["train_s"][m] / ours["models"][m]["train_s"] - 1 for ours, tui in pairs for m in tui.get("train_s", {})
-    )
-    each = ", ".join(f"{tui['whole_s']:.1f} vs {ours['whole_s']:.1f} s" for ours, tui in pairs)
+    models = [m for _, tui in pairs for m in tui["train_s"]]
+    trains = [tui["train_s"][m] / alone["train_s"][m] - 1 for alone, tui in pairs for m in tui["train_s"]]
+    rates = [alone["epochs_per_s"][m] / tui["epochs_per_s"][m] - 1 for alone, tui in pairs for m in tui["train_s"]]
+    each = ", ".join(f"{tui['whole_s']:.1f} vs {alone['whole_s']:.1f} s" for alone, tui in pairs)
+    keys = data.get("tui_keys", {}).get("key_latency_ms") or [math.nan]
     return [
-        f"TUI ({len(pairs)} alternating pairs of the same run in the TUI, driven by App.run_test, and headless)",
+        f"TUI ({len(pairs)} alternating pairs of whole processes with the same options: `rnnlstm-tui` in a "
+        f"{SIZE[0]}×{SIZE[1]} pseudo-terminal, switching tabs every {KEY_SECONDS:.0f} s, and `--headless`; "
+        f"{len(set(models))} models each)",
         "",
         "| TUI | value |",
         "|---|---:|",
         f"| first frame after the command starts | {data['first_frame_s']:.2f} s |",
-        f"| runs, TUI vs headless | {each} |",
-        f"| TUI overhead, wall time, median (min … max) | {100 * walls[len(walls) // 2]:+.1f} % "
-        f"({100 * walls[0]:+.1f} … {100 * walls[-1]:+.1f}) |",
-        f"| TUI overhead, CPU time, median | {100 * cpus[len(cpus) // 2]:+.1f} % |",
-        *(
-            [f"| training seconds per model, TUI vs headless, median | {100 * trains[len(trains) // 2]:+.1f} % |"]
-            if trains
-            else []
-        ),
-        f"| key press to repaint while training, median / max | {latency[len(latency) // 2]:.0f} / "
-        f"{latency[-1]:.0f} ms |",
+        f"| launch to a finished `metrics.json`, TUI vs headless | {each} |",
+        f"| training seconds per model (`metrics.json`), TUI vs headless, median (min … max) | {_median(trains)} |",
+        f"| time per epoch after compiling, TUI vs headless, median (min … max) | {_median(rates)} |",
+        "| CPU seconds of the process, TUI vs headless, median (min … max) | "
+        f"{_median([tui['cpu_s'] / alone['cpu_s'] - 1 for alone, tui in pairs])} |",
+        f"| key press to repaint while training (`App.run_test`), median / max | {keys[len(keys) // 2]:.0f} / "
+        f"{keys[-1]:.0f} ms |",
         f"| TUI peak RSS | {max(tui['peak_rss_mb'] for _, tui in pairs):.0f} MB |",
     ]
 
@@ -177,15 +172,12 @@ def measure_open(run_dir: Path) -> dict:
 
 def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
     """Measure the TUI into ``data`` and return its Markdown rows."""
-    measure = suite.measurer(quick)
     data["first_frame_s"] = measure_first_frame(["--epochs", "1"])
-    if quick and "ours" in data:  # a smoke test of the code path: the compare section's headless run will do
-        data["tui_pairs"] = [(data["ours"], measure(measure_tui_run, config))]
-    else:
-        data["tui_pairs"] = [
-            (measure(suite.measure_ours, config, False), measure(measure_tui_run, config))
-            for _ in range(1 if quick else REPEATS)
-        ]
+    data["tui_pairs"] = [
+        (run_process(config, False), run_process(config, True)) for _ in range(1 if quick else REPEATS)
+    ]
+    if not quick:  # (a smoke test leaves it out: the long section's keys go through the same code)
+        data["tui_keys"] = suite.in_child(measure_key_latency, config)
     return tui_table(data)
 
 
