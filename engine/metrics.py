@@ -9,6 +9,7 @@ row, shown by the headless table and the TUI's Metrics tab alike.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -44,11 +45,16 @@ def headings_for(task: str) -> dict[str, str]:
 
 @dataclass
 class LossTrack:
-    """One model's epochs as they arrive, and the lowest finite validation loss so far."""
+    """One model's epochs as they arrive, and the lowest finite validation loss so far.
 
-    epochs: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
+    The series are arrays, not lists: a list of a million floats is a million objects, and the
+    garbage collector's full passes walk every one of them (a quarter of a second, holding the GIL),
+    however long the run; an array is one object of 8 bytes a value.
+    """
+
+    epochs: array[int] = field(default_factory=lambda: array("q"))
+    loss: array[float] = field(default_factory=lambda: array("d"))
+    val_loss: array[float] = field(default_factory=lambda: array("d"))
     best_val: float = math.inf
     best_epoch: int | None = None
     """1-based epoch of ``best_val``; ``None`` until a finite validation loss arrives."""
@@ -57,9 +63,9 @@ class LossTrack:
     solved_epoch: int | None = None
     """The first epoch whose val loss reached ``solved_below``."""
 
-    accuracy: list[float] = field(default_factory=list)
+    accuracy: array[float] = field(default_factory=lambda: array("d"))
     """Classifiers: the training accuracy per epoch (empty for a regression)."""
-    val_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: array[float] = field(default_factory=lambda: array("d"))
 
     first_seconds: float = math.nan
     """Wall time of the first epoch: it includes compiling the epoch function (seconds, not milliseconds)."""

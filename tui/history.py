@@ -44,12 +44,12 @@ class LossHistory(LossTrack):
     """The epochs of one model as they arrive: what the loss charts and the live metrics show."""
 
     latest: EpochReport | None = None
-    seconds: list[float] = field(default_factory=list)
-    loss_low: list[float] = field(default_factory=list)
+    seconds: array[float] = field(default_factory=lambda: array("d"))
+    loss_low: array[float] = field(default_factory=lambda: array("d"))
     """With several seeds: each epoch's band edges (the engine's :func:`engine.spread.band`)."""
-    loss_high: list[float] = field(default_factory=list)
-    val_low: list[float] = field(default_factory=list)
-    val_high: list[float] = field(default_factory=list)
+    loss_high: array[float] = field(default_factory=lambda: array("d"))
+    val_low: array[float] = field(default_factory=lambda: array("d"))
+    val_high: array[float] = field(default_factory=lambda: array("d"))
     seeds: int = 1
     """Seeds per model in the run; 1: no bands."""
     finite_seeds: int = 1
