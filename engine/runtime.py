@@ -34,14 +34,21 @@ def backend_missing(backend: str) -> str | None:
 
 
 def spare_startup_objects() -> None:
-    """Keep every object alive now out of the garbage collector's full passes (``gc.freeze``).
+    """Keep every object alive now out of the garbage collector's full passes (``gc.freeze``), once a process.
 
-    Called once training is under way: the backend, the models and their compiled code are hundreds of
-    thousands of objects that live as long as the process. A full pass over them holds the GIL for a
-    tenth of a second or more while both training threads wait for it, and a UI thread, allocating as it
-    draws, makes those passes come several times a run. Objects made later are collected as usual.
+    Called once training is under way: the backend, the models, their compiled code and (in the TUI) the
+    app's widgets are hundreds of thousands of objects that live as long as the process. A full pass over
+    them holds the GIL for a tenth of a second or more while both training threads wait for it, and a UI
+    thread, allocating as it draws, makes those passes come several times a run. Only the first call
+    freezes: a later run's objects (a restart's) are collected as usual, so no run's garbage is kept for good.
     """
-    gc.freeze()
+    global _spared
+    if not _spared:
+        _spared = True
+        gc.freeze()
+
+
+_spared = False
 
 
 def select_backend(backend: str) -> None:

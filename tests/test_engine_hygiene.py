@@ -88,3 +88,19 @@ def test_the_layering_check_catches_an_import_hidden_in_a_function() -> None:
     assert ui_imports("import textual.app\nimport numpy") == ["textual.app"]
     assert ui_imports("import importlib\nimportlib.import_module('tui.app')") == ["tui.app"]
     assert ui_imports("from engine.config import Config\nimport keras") == []
+
+
+def test_the_objects_alive_at_the_first_epoch_are_frozen_once_per_process() -> None:
+    """Full collections skip them (they held the GIL from the trainers); a restart's objects are not kept."""
+    script = (
+        "import gc\n"
+        "from engine import runtime\n"
+        "startup = [object() for _ in range(1000)]\n"
+        "runtime.spare_startup_objects()\n"
+        "first = gc.get_freeze_count()\n"
+        "restart = [[] for _ in range(1000)]\n"
+        "runtime.spare_startup_objects()\n"
+        "print(first >= 1000, gc.get_freeze_count() == first)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True"], result.stderr

@@ -12,6 +12,7 @@ import math
 import time
 from pathlib import Path
 
+from engine import runtime
 from engine.config import Config
 from engine.events import EpochReport, EventSink, ModelFinished, Phase, RunFinished, RunStarted, Stage, Status
 from engine.stop import StopSignal
@@ -32,6 +33,8 @@ def synthetic_experiment(epochs: int):
             for k, model in enumerate(config.models):
                 loss = (1 + k) / math.sqrt(epoch) * (1.1 + math.sin(epoch / 7))
                 sink(EpochReport(model, epoch, epochs, loss, loss / 10, epoch / 1000))
+            if epoch == 1:  # as the real trainers do after their first epoch
+                runtime.spare_startup_objects()
         for model in config.models:
             sink(ModelFinished(model, Status.FINISHED, epochs))
         finished = RunFinished(run_dir, Status.FINISHED, {})
