@@ -137,6 +137,7 @@ def measure_ours(config: Config, compare_forecasts: bool = True) -> dict:
         "models": {
             k: {
                 "train_s": m["seconds"],
+                "epochs_per_s": m["epochs_per_second"],
                 **dict(zip(FORECAST_KEYS, forecasts.get(k, ()), strict=False)),
                 "loss": m["final_loss"],
                 "val_loss": m["final_val_loss"],

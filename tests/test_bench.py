@@ -25,7 +25,7 @@ def test_bench_suite_runs_end_to_end_and_writes_its_tables(tmp_path: Path) -> No
     assert data["first_frame_s"] > 0
     seeds = data["seeds"]
     assert seeds["seeds"] == 2 and seeds["ours"]["models"]["rnn"]["n"] == 2 and seeds["seed_way_s"] > 0
-    (headless, tui), *_ = data["tui_pairs"]  # whole processes: the TUI in a pseudo-terminal, given keys
+    (headless, tui), *_ = data["tui_pairs"]  # the TUI a whole process in a pseudo-terminal (headless: compare's)
     assert headless["code"] == tui["code"] == 0 and tui["whole_s"] > 0 and headless["whole_s"] > 0
     assert tui["train_s"]["rnn"] > 0 and headless["epochs_per_s"]["rnn"] > 0 and tui["cpu_s"] > 0
     markdown = (tmp_path / "bench.md").read_text()
