@@ -48,8 +48,8 @@ class LossTrack:
     """One model's epochs as they arrive, and the lowest finite validation loss so far.
 
     The series are arrays, not lists: a list of a million floats is a million objects, and the
-    garbage collector's full passes walk every one of them (a quarter of a second, holding the GIL),
-    however long the run; an array is one object of 8 bytes a value.
+    garbage collector's full passes walk every one of them, holding the GIL while they do; an array
+    is one object of 8 bytes a value, whatever the run's length.
     """
 
     epochs: array[int] = field(default_factory=lambda: array("q"))

@@ -67,8 +67,7 @@ class RnnLstmApp(LiveView):
     """Below this (columns, rows) a notice replaces the layout."""
     PROGRESS_SECONDS = 0.5
     """Period of the progress bars, speeds and live metrics (fixed-size labels, no layout). Not faster: each
-    repaint takes the GIL from the training threads, and ``python -m tui.bench`` measured the UI's cost to
-    training falling from about 9 % to about 6 % when this went from a quarter to half a second."""
+    repaint takes the GIL from the training threads (``python -m tui.bench`` measures what the UI costs them)."""
     QUIT_GRACE_SECONDS = 1.0
     """How long quit waits for the engine to finish the current epoch and write the run folder."""
 
