@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import pty
 import select
@@ -57,7 +58,8 @@ def run_process(config: Config, in_terminal: bool) -> dict:
         else:
             process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.perf_counter()
-        whole, keys_sent, next_key = float("nan"), 0, started + KEY_SECONDS
+        whole: float | None = None  # set once metrics.json says the run ended
+        keys_sent, next_key = 0, started + KEY_SECONDS
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)  # reaped here: its own CPU and peak RSS
             if pid:
@@ -67,11 +69,12 @@ def run_process(config: Config, in_terminal: bool) -> dict:
                 _drain(leader)
             elif leader is None:
                 time.sleep(POLL_SECONDS)
-            if whole != whole and _status(out) in ENDED:  # (nan: not ended yet)
+            run_status = _status(out) if whole is None else ""
+            if run_status in ENDED:
                 whole = now - started
                 if leader is not None:
                     os.write(leader, b"q")
-            elif leader is not None and now >= next_key and _status(out) == "running":
+            elif leader is not None and now >= next_key and run_status == "running":
                 os.write(leader, KEYS[keys_sent % len(KEYS)].encode())
                 keys_sent, next_key = keys_sent + 1, now + KEY_SECONDS
             if now - started > LIMIT_SECONDS:
@@ -83,7 +86,7 @@ def run_process(config: Config, in_terminal: bool) -> dict:
             json.loads((out / "metrics.json").read_text()).get("models", {}) if (out / "metrics.json").exists() else {}
         )
         return {
-            "whole_s": whole,
+            "whole_s": math.nan if whole is None else whole,
             "train_s": {model: figures["seconds"] for model, figures in models.items()},
             "first_epoch_s": {model: figures["first_epoch_seconds"] for model, figures in models.items()},
             "epochs_per_s": {model: figures["epochs_per_second"] for model, figures in models.items()},
