@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from engine.artifacts import RunFolderError, check_out_dir, check_run_root
-from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
-from engine.estimate import memory_verdict
-from engine.runtime import backend_missing
-from engine.settings import phrase
-from engine.tasks import for_task
+from engine.config.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError, phrase
+from engine.config.estimate import memory_verdict
+from engine.config.tasks import for_task
+from engine.runs.folder import RunFolderError, check_out_dir, check_run_root
+from engine.train.runtime import backend_missing
 
 RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--headless", "off", "run without the TUI: log lines, then a metrics table"),

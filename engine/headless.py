@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from engine.artifacts import RunFolderError, mark_interrupted, new_run_dir
 from engine.cli import Invocation
-from engine.estimate import memory_verdict
-from engine.events import (
+from engine.config.estimate import memory_verdict
+from engine.experiment import run_experiment
+from engine.report.events import (
     EpochReport,
     Event,
     ModelFinished,
@@ -23,10 +23,12 @@ from engine.events import (
     RunStarted,
     Status,
 )
-from engine.metrics import baseline_text, metrics_table
-from engine.safeio import failure_note
-from engine.seed_report import seeds_text
-from engine.stop import SIGNAL_EXIT_CODES, StopSignal
+from engine.report.metrics import baseline_text, metrics_table
+from engine.report.stop import SIGNAL_EXIT_CODES, StopSignal
+from engine.report.verdicts import seeds_text
+from engine.runs.folder import RunFolderError, mark_interrupted, new_run_dir
+from engine.runs.safeio import failure_note
+from engine.train.runtime import DeviceError
 
 GIVE_UP_SECONDS = 1.5
 """After a signal, how long the engine gets to finish the run folder before the process ends without it."""
@@ -111,9 +113,6 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     cannot be interrupted): then the folder is marked ``interrupted`` as it stands and the process
     ends. A second signal ends it at once. Printing never fails the run (see :mod:`engine.streams`).
     """
-    from engine.experiment import run_experiment
-    from engine.runtime import DeviceError
-
     config = invocation.config
     stream = stream if stream is not None else sys.stdout  # read now: the CLI may have mended a closed stdout
     verdict, said = memory_verdict(config)

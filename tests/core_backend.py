@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from engine.config import BACKENDS
+from engine.config.choices import BACKENDS
 
 NEEDS_JAX = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (the jax extra)")
 """For a test that runs something on JAX (CI installs the extra; ``pip install '.[test]'`` alone does not)."""
@@ -21,6 +21,6 @@ BACKEND = os.environ.get("RNNLSTM_TEST_BACKEND", "tensorflow")
 if BACKEND not in BACKENDS:
     raise SystemExit(f"RNNLSTM_TEST_BACKEND={BACKEND}: allowed: {', '.join(BACKENDS)}")
 if BACKEND != "tensorflow":
-    from engine.runtime import select_backend
+    from engine.train.runtime import select_backend
 
     select_backend(BACKEND)

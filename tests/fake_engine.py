@@ -2,7 +2,7 @@
 
 It reports the real event types in the real order (phase, run started, epochs of every model
 interleaved, forecast previews, model finished, final forecasts, run finished), writes a real
-run folder through :class:`engine.artifacts.RunFolder`, and honours the stop signal between
+run folder through :class:`engine.runs.folder.RunFolder`, and honours the stop signal between
 epochs. Its numbers are made up but deterministic, so UI tests and snapshots can assert on
 them. The real engine is tested on real TensorFlow elsewhere (``test_engine_*``, ``test_tui_e2e``).
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.artifacts import RunFolder
-from engine.config import Config
-from engine.data import baseline_loss, make_dataset
-from engine.events import (
+from engine.config.config import Config
+from engine.config.tasks import solved_threshold
+from engine.data.datasets import baseline_loss, make_dataset
+from engine.report.events import (
     EpochReport,
     EventSink,
     Forecast,
@@ -31,12 +31,12 @@ from engine.events import (
     SampleReport,
     Stage,
     Status,
+    run_status,
 )
-from engine.experiment import run_status
-from engine.metrics import LossTrack, model_metrics
-from engine.observe import Evidence, observations, observations_markdown
-from engine.stop import StopSignal
-from engine.tasks import solved_threshold
+from engine.report.metrics import LossTrack, model_metrics
+from engine.report.observe import Evidence, observations, observations_markdown
+from engine.report.stop import StopSignal
+from engine.runs.folder import RunFolder
 
 PARAMS = {"rnn": 1_721, "lstm": 6_761, "gru": 5_201}
 START_LOSS = {"rnn": 0.1, "lstm": 0.2, "gru": 0.15}

@@ -11,7 +11,7 @@ from fake_engine import FakeEngine
 from textual.message import Message
 from textual.pilot import Pilot
 
-from engine.config import Config
+from engine.config.config import Config
 from tui import messages as msg
 from tui.app import RnnLstmApp
 

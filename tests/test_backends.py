@@ -12,8 +12,8 @@ import pytest
 from core_backend import NEEDS_JAX
 
 from engine.cli import UsageError, parse_invocation
-from engine.config import Config, ConfigError
-from engine.runtime import DeviceError, select_backend
+from engine.config.config import Config, ConfigError
+from engine.train.runtime import DeviceError, select_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +60,7 @@ def test_keras_loaded_on_one_backend_is_not_switched_under_a_run() -> None:
 
 
 def test_the_benchmark_table_compares_every_row_with_the_seed_script_and_the_peer() -> None:
-    from engine.bench_backends import backends_table
+    from engine.bench.backends import backends_table
 
     rows = {
         "seed": {"whole_s": 180.0, "peak_rss_mb": 600.0},

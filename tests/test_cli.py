@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from core_backend import NEEDS_JAX
 
-from engine.artifacts import read_history
+from engine.runs.folder import read_history
 
 COMMAND = [sys.executable, "-m", "tui.cli"]
 
@@ -120,9 +120,9 @@ def _forecasts_the_same_here(run: Path) -> None:
 
     import keras
 
-    from engine.config import Config
-    from engine.data import make_dataset
-    from engine.forecast import make_forecaster
+    from engine.config.config import Config
+    from engine.data.datasets import make_dataset
+    from engine.train.forecast import make_forecaster
 
     config = Config(epochs=4)
     model = keras.saving.load_model(run / "rnn.keras")

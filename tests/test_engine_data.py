@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import DEFAULT, Config, ConfigError
-from engine.data import make_dataset, oscillation
+from engine.config.config import DEFAULT, Config, ConfigError
+from engine.data.datasets import make_dataset, oscillation
 
 
 def test_windows_have_the_seed_shapes() -> None:

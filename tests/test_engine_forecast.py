@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from core_backend import BACKEND
 
-from engine.config import Config
-from engine.data import make_dataset
-from engine.forecast import make_forecaster
-from engine.models import build_model
-from engine.seed_way import seed_forecast
+from engine.bench.notebook import seed_forecast
+from engine.config.config import Config
+from engine.data.datasets import make_dataset
+from engine.train.forecast import make_forecaster
+from engine.train.models import build_model
 
 
 @pytest.mark.core

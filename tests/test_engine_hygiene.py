@@ -21,10 +21,11 @@ def _modules_after(code: str) -> set[str]:
 
 def test_engine_imports_without_textual() -> None:
     # Keras on JAX where it is installed: the question is Textual, and JAX loads in a third of the time.
-    first = "from engine.runtime import select_backend; select_backend('jax')\n" if find_spec("jax") else ""
+    first = "from engine.train.runtime import select_backend; select_backend('jax')\n" if find_spec("jax") else ""
     modules = _modules_after(
-        first + "import engine, engine.config, engine.data, engine.models, engine.callbacks, engine.trainer, "
-        "engine.forecast, engine.artifacts, engine.experiment, engine.headless, engine.cli, engine.bench"
+        first
+        + "import engine, engine.config.config, engine.data.datasets, engine.train.models, engine.train.callbacks, engine.train.trainer, "
+        "engine.train.forecast, engine.runs.folder, engine.experiment, engine.headless, engine.cli, engine.bench.main"
     )
     assert "keras" in modules  # the probe really loaded the training code...
     assert "textual" not in modules  # ...and none of it pulled in the UI
@@ -35,7 +36,7 @@ def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
     # Half the JAX path's memory and a second of its start: TensorFlow is installed, and Keras would
     # import it to save a model if not told otherwise.
     modules = _modules_after(
-        "from engine.config import Config\nfrom engine.experiment import run_experiment\n"
+        "from engine.config.config import Config\nfrom engine.experiment import run_experiment\n"
         "config = Config(backend='jax', epochs=2, units=4, window=5, points=30, forecast_every=1)\n"
         f"run_experiment(config, __import__('pathlib').Path({str(tmp_path / 'run')!r}), lambda event: None)"
     )
@@ -45,7 +46,9 @@ def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
 
 
 def test_command_line_parsing_does_not_load_tensorflow() -> None:
-    modules = _modules_after("from tui.cli import main\nfrom engine.cli import parse_invocation\nparse_invocation([])")
+    modules = _modules_after(
+        "from tui.cli import main\nfrom engine.cli import parse_invocation\nparse_invocation([])"
+    )
     assert "tensorflow" not in modules and "textual" not in modules
 
 
@@ -87,14 +90,14 @@ def test_the_layering_check_catches_an_import_hidden_in_a_function() -> None:
     assert ui_imports(hidden) == ["tui.app"]
     assert ui_imports("import textual.app\nimport numpy") == ["textual.app"]
     assert ui_imports("import importlib\nimportlib.import_module('tui.app')") == ["tui.app"]
-    assert ui_imports("from engine.config import Config\nimport keras") == []
+    assert ui_imports("from engine.config.config import Config\nimport keras") == []
 
 
 def test_the_objects_alive_at_the_first_epoch_are_frozen_once_per_process() -> None:
     """Full collections skip them (they held the GIL from the trainers); a restart's objects are not kept."""
     script = (
         "import gc\n"
-        "from engine import runtime\n"
+        "from engine.train import runtime\n"
         "startup = [object() for _ in range(1000)]\n"
         "runtime.spare_startup_objects()\n"
         "first = gc.get_freeze_count()\n"

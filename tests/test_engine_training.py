@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from core_backend import BACKEND
 
-from engine.artifacts import read_history
-from engine.config import Config
-from engine.events import EpochReport, Event, ModelFinished, Status
+from engine.config.config import Config
+from engine.config.tasks import for_task
 from engine.experiment import run_experiment
-from engine.stop import StopSignal
-from engine.tasks import for_task
+from engine.report.events import EpochReport, Event, ModelFinished, Status
+from engine.report.stop import StopSignal
+from engine.runs.folder import read_history
 
 
 def _losses(run_dir: Path, model: str) -> np.ndarray:
@@ -24,7 +24,7 @@ def _losses(run_dir: Path, model: str) -> np.ndarray:
 
 
 def test_param_counts_match_the_seed() -> None:
-    from engine.models import build_model, summary_text
+    from engine.train.models import build_model, summary_text
 
     config = Config()
     counts = {kind: build_model(kind, config).count_params() for kind in ("rnn", "lstm", "gru")}
@@ -119,9 +119,9 @@ def test_stop_request_takes_effect_after_the_current_epoch(tmp_path: Path) -> No
 def test_keras_callbacks_run_once_per_epoch_and_can_stop_training(trainer: str) -> None:
     import keras
 
-    from engine.data import make_dataset
-    from engine.models import build_model
-    from engine.trainer import trainer_for
+    from engine.data.datasets import make_dataset
+    from engine.train.models import build_model
+    from engine.train.trainers import trainer_for
 
     config = Config(epochs=40, trainer=trainer, models=("rnn",))
     # min_delta=1 means no epoch ever "improves", so patience 2 ends training after epoch 3.
@@ -139,9 +139,9 @@ def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None
     """Recompiled with MAE, the fast epoch reports what ``fit`` reports: the compiled loss, not MSE."""
     import keras
 
-    from engine.data import make_dataset
-    from engine.models import build_model
-    from engine.trainer import make_epoch_function
+    from engine.data.datasets import make_dataset
+    from engine.train.models import build_model
+    from engine.train.trainer import make_epoch_function
 
     config = Config(shuffle=False, models=("rnn",), units=8, xla=False)
     dataset = make_dataset(config)
@@ -169,7 +169,7 @@ def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None
 
 
 def test_a_second_run_in_the_process_says_it_builds_rather_than_loads(tmp_path: Path) -> None:
-    from engine.events import Phase, Stage
+    from engine.report.events import Phase, Stage
 
     config = Config(epochs=1, forecast_every=0, models=("rnn",), units=4, points=30, window=5, inside=False)
     run_experiment(config, tmp_path / "a", lambda event: None)  # TensorFlow is loaded now, whatever came before
@@ -193,7 +193,7 @@ def test_a_run_stopped_before_it_starts_builds_nothing(tmp_path: Path) -> None:
 
 
 def test_the_preview_is_compiled_after_the_first_epoch_not_at_the_first_preview() -> None:
-    from engine.callbacks import PreviewCallback
+    from engine.train.callbacks import PreviewCallback
 
     calls: list[int] = []
     reported: list[object] = []

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import safeio
-from engine.artifacts import RunFolder
 from engine.cli import UsageError, build_parser, parse_invocation
-from engine.config import Config
-from engine.events import EpochReport
-from tui.settings import CHOICES, form_fields, read_form
+from engine.config.config import Config
+from engine.report.events import EpochReport
+from engine.runs import safeio
+from engine.runs.folder import RunFolder
+from tui.screens.settings import CHOICES, form_fields, read_form
 
 FULL = OSError(errno.ENOSPC, "No space left on device")
 
@@ -201,7 +201,7 @@ def test_long_values_are_echoed_cut_short() -> None:
 
 
 def test_a_quit_before_tensorflow_loaded_leaves_an_interrupted_run(tmp_path: Path) -> None:
-    from engine.artifacts import mark_interrupted
+    from engine.runs.folder import mark_interrupted
 
     config = Config(epochs=7)
     mark_interrupted(tmp_path, config)
@@ -224,8 +224,8 @@ async def test_the_app_exits_1_when_its_run_failed(tmp_path: Path) -> None:
 
 
 def test_a_folder_given_up_on_gets_no_more_writes_and_keeps_no_temporary_file(tmp_path: Path) -> None:
-    from engine.artifacts import mark_interrupted, write_json_atomic
-    from engine.safeio import AbandonedError, record_failure, write_atomic
+    from engine.runs.folder import mark_interrupted, write_json_atomic
+    from engine.runs.safeio import AbandonedError, record_failure, write_atomic
 
     write_json_atomic(tmp_path / "config.json", Config().to_dict())
     write_json_atomic(tmp_path / "metrics.json", {"status": "running", "models": {}})
@@ -241,7 +241,7 @@ def test_a_folder_given_up_on_gets_no_more_writes_and_keeps_no_temporary_file(tm
 
 
 def test_a_run_too_big_for_the_free_memory_is_refused_before_it_starts() -> None:
-    from engine.estimate import parameters, peak_mb
+    from engine.config.estimate import parameters, peak_mb
 
     assert [parameters(k, 40, 1, 1) for k in ("rnn", "lstm", "gru")] == [1_721, 6_761, 5_201]  # Keras's counts
     assert peak_mb(Config(units=4096)) == pytest.approx(3536, rel=0.05)  # measured: 3,490 MB

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from core_backend import NEEDS_JAX
 
-from engine import safeio
 from engine.cli import Invocation
-from engine.config import Config
-from engine.events import Event, RunFinished
+from engine.config.config import Config
 from engine.headless import run_headless
+from engine.report.events import Event, RunFinished
+from engine.runs import safeio
 
 TINY = ["--points", "60", "--window", "8", "--units", "8", "--epochs", "3", "--models", "rnn", "--forecast-every", "0"]
 TINY += ["--no-xla"]  # what these tests are about is not compiled: XLA's compile would only cost time
@@ -130,8 +130,8 @@ def test_the_tui_refuses_closed_streams_in_one_line(
 
 def test_when_every_model_diverged_forecast_csv_still_has_the_truth(tmp_path: Path) -> None:
     from engine.experiment import run_experiment
-    from engine.replay import _previews
-    from engine.runs import read_run
+    from engine.runs.reader import read_run
+    from engine.runs.replay import _previews
 
     config = Config(
         points=60, window=8, units=8, epochs=2, learning_rate=1e4, models=("rnn",), forecast_every=0, xla=False
@@ -145,7 +145,7 @@ def test_when_every_model_diverged_forecast_csv_still_has_the_truth(tmp_path: Pa
 
 def test_a_run_stopped_before_its_first_epoch_saves_no_untrained_model(tiny: Config, tmp_path: Path) -> None:
     from engine.experiment import run_experiment
-    from engine.stop import StopSignal
+    from engine.report.stop import StopSignal
 
     stop = StopSignal()
     stop.request()  # a restart that replaced this run before training began

@@ -7,19 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import Config
-from engine.data import make_dataset
-from engine.events import InsideReport
-from engine.states import heatmap, state_lines
-from engine.tasks import for_task
+from engine.config.config import Config
+from engine.config.tasks import for_task
+from engine.data.datasets import make_dataset
+from engine.report.events import InsideReport
+from engine.report.states import heatmap, state_lines
 
 SMALL = {"units": 6, "points": 40, "window": 8, "batch_size": 8}
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
 def test_gates_and_states_match_the_layers_own_output(kind: str) -> None:
-    from engine.inside import make_inside, recurrent_states
-    from engine.models import build_for
+    from engine.train.inside import make_inside, recurrent_states
+    from engine.train.models import build_for
 
     config = Config(**SMALL)  # type: ignore[arg-type]
     data = make_dataset(config)
@@ -42,8 +42,8 @@ def test_gates_and_states_match_the_layers_own_output(kind: str) -> None:
 def test_the_gradient_through_time_equals_an_explicit_tape() -> None:
     import tensorflow as tf
 
-    from engine.inside import make_inside
-    from engine.models import build_for
+    from engine.train.inside import make_inside
+    from engine.train.models import build_for
 
     config = Config(**SMALL)  # type: ignore[arg-type]
     data = make_dataset(config)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from core_backend import NEEDS_JAX
 
-from engine.bench_startup import COMPILE_OFFSET
+from engine.bench.startup import COMPILE_OFFSET
 
 QUICK = ("--no-inside", "--out", "run")
 """The gates and gradients are not what these tests are about; computing them at the end costs a second."""

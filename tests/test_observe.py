@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import DEFAULT, TASKS
-from engine.events import Forecast, SampleReport
-from engine.metrics import LossTrack
-from engine.observe import (
+from engine.config.choices import TASKS
+from engine.config.config import DEFAULT
+from engine.config.tasks import for_task
+from engine.report.events import Forecast, SampleReport
+from engine.report.metrics import LossTrack
+from engine.report.observe import (
     GUIDES,
     Evidence,
     against_baseline,
@@ -23,7 +25,6 @@ from engine.observe import (
     val_below_train,
     window_picture,
 )
-from engine.tasks import for_task
 
 
 def track(losses: list[float], vals: list[float], solved_below: float | None = None) -> LossTrack:

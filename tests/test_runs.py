@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from fake_engine import FakeEngine
 
-from engine.config import Config
-from engine.events import EpochReport, ForecastReport, ModelFinished, RunFinished, RunStarted, Status
-from engine.replay import config_of, replay_run
-from engine.runs import compare_report, config_diff, list_runs, read_history, read_run, val_curves
-from engine.stop import StopSignal
+from engine.config.config import Config
+from engine.report.events import EpochReport, ForecastReport, ModelFinished, RunFinished, RunStarted, Status
+from engine.report.stop import StopSignal
+from engine.runs.reader import compare_report, config_diff, list_runs, read_history, read_run, val_curves
+from engine.runs.replay import config_of, replay_run
 
 
 def make_run(folder: Path, **changes: object) -> Path:

@@ -9,11 +9,11 @@ from pilot_helpers import Watch, done_of, settle
 from textual.widgets import DataTable, Input, Static
 
 from engine.cli import parse_invocation
-from engine.config import Config
-from engine.stop import StopSignal
+from engine.config.config import Config
+from engine.report.stop import StopSignal
 from tui.app import RnnLstmApp
-from tui.charts import CurveChart
-from tui.runs_screen import RunsScreen
+from tui.charts.plots import CurveChart
+from tui.screens.runs import RunsScreen
 
 SIZE = (120, 36)
 

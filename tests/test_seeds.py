@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.config import Config
-from engine.seeds import headline_logs
-from engine.spread import band, summary, verdict
+from engine.config.config import Config
+from engine.report.spread import band, summary, verdict
+from engine.train.seeds import headline_logs
 
 TINY = Config(units=8, window=8, points=60, batch_size=8, epochs=3, models=("rnn", "lstm"), forecast_every=0)
 """Small enough to compile in about a second."""
@@ -71,11 +71,11 @@ def test_a_seed_that_diverges_is_marked_once_and_left_out_of_the_medians() -> No
 # engine to ``model.fit`` itself; here the GRU cell and Adam with its clipping, per replica.
 @pytest.mark.parametrize(("kind", "optimizer"), [("gru", "adam")])
 def test_a_replica_matches_the_same_seed_trained_alone(kind: str, optimizer: str) -> None:
-    from engine.data import make_dataset
-    from engine.models import build_for
-    from engine.replicas import make_replica_epoch
-    from engine.seeds import build_replicas
-    from engine.trainer import make_epoch_function
+    from engine.data.datasets import make_dataset
+    from engine.train.models import build_for
+    from engine.train.replicas import make_replica_epoch
+    from engine.train.seeds import build_replicas
+    from engine.train.trainer import make_epoch_function
 
     config = TINY.replace(seeds=3, seed=5, optimizer=optimizer, learning_rate=0.01)
     dataset = make_dataset(config)
@@ -95,9 +95,9 @@ def test_a_replica_matches_the_same_seed_trained_alone(kind: str, optimizer: str
 
 @pytest.mark.core
 def test_replicas_with_the_same_seed_stay_identical() -> None:
-    from engine.data import make_dataset
-    from engine.models import build_for
-    from engine.replicas import ReplicaWeights, make_replica_epoch
+    from engine.data.datasets import make_dataset
+    from engine.train.models import build_for
+    from engine.train.replicas import ReplicaWeights, make_replica_epoch
 
     dataset = make_dataset(TINY)
     twins = ReplicaWeights([build_for("lstm", TINY, dataset), build_for("lstm", TINY, dataset)])

@@ -9,13 +9,13 @@ import pytest
 from pilot_helpers import SIZE, Watch, done_of, history_rows, settle
 from textual.widgets import DataTable, Label
 
-from engine.config import Config
-from engine.events import EpochReport, ForecastReport, RunFinished
+from engine.config.config import Config
 from engine.experiment import run_experiment
-from engine.replay import replay_run
-from engine.stop import StopSignal
+from engine.report.events import EpochReport, ForecastReport, RunFinished
+from engine.report.stop import StopSignal
+from engine.runs.replay import replay_run
 from tui.app import RnnLstmApp
-from tui.training import TrainingPane
+from tui.panes.training import TrainingPane
 
 TINY = Config(
     units=8, window=8, points=60, batch_size=8, epochs=4, models=("rnn", "lstm"), forecast_every=2, seeds=3, xla=False

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import build_parser, options_table, parse_invocation
-from engine.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
-from tui.settings import CHOICES, form_fields
+from engine.config.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
+from tui.screens.settings import CHOICES, form_fields
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from engine.cli import Invocation
-from engine.config import Config
+from engine.config.config import Config
 from tui.app import RnnLstmApp
 
 SIZES = [(80, 24), (120, 36)]

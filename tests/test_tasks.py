@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from engine.cli import UsageError, parse_invocation
-from engine.config import DEFAULT, Config, ConfigError
-from engine.csvdata import read_column
-from engine.data import baseline_loss, make_dataset
-from engine.tasks import for_task, solved_threshold
+from engine.config.config import DEFAULT, Config, ConfigError
+from engine.config.tasks import for_task, solved_threshold
+from engine.data.datasets import baseline_loss, make_dataset
+from engine.inputs.csvfile import read_column
 
 
 def test_the_default_task_is_the_seeds_number_for_number() -> None:
@@ -125,7 +125,7 @@ def test_bad_csv_files_get_one_line_naming_the_problem(
 def test_a_folder_and_too_many_rows_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match="is a folder"):
         parse_invocation(["--task", "csv", "--csv", str(tmp_path)])
-    monkeypatch.setattr("engine.csvdata.MAX_ROWS", 10)
+    monkeypatch.setattr("engine.inputs.csvfile.MAX_ROWS", 10)
     with pytest.raises(UsageError, match="30 rows; allowed: at most 10 rows"):
         parse_invocation(["--task", "csv", "--csv", write(tmp_path / "long.csv", "1\n" * 30)])
 

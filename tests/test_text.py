@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from engine.cli import UsageError, parse_invocation
-from engine.data import baseline_loss, make_dataset
-from engine.events import SampleReport
-from engine.tasks import for_task
-from engine.text import (
+from engine.config.tasks import for_task
+from engine.data.datasets import baseline_loss, make_dataset
+from engine.inputs.text import (
     BUILT_IN,
     embedded_reber,
     grammatical_fraction,
@@ -21,6 +20,7 @@ from engine.text import (
     one_hot,
     windows,
 )
+from engine.report.events import SampleReport
 
 JAPANESE = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所で泣いていた。"
 
@@ -111,7 +111,7 @@ def test_bad_text_files_get_one_line(tmp_path: Path, content: bytes | None, expe
 def test_a_folder_or_a_too_big_text_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match="is a folder"):
         parse_invocation(["--task", "text", "--text", str(tmp_path)])
-    monkeypatch.setattr("engine.text.MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr("engine.inputs.text.MAX_TEXT_BYTES", 100)
     big = tmp_path / "big.txt"
     big.write_text("ab" * 100)
     with pytest.raises(UsageError, match="larger than"):
@@ -119,8 +119,8 @@ def test_a_folder_or_a_too_big_text_is_refused(tmp_path: Path, monkeypatch: pyte
 
 
 def test_sampling_is_reproducible_with_a_seed() -> None:
-    from engine.forecast import make_sampler
-    from engine.models import build_for
+    from engine.train.forecast import make_sampler
+    from engine.train.models import build_for
 
     config = for_task("text", units=8, max_windows=2000)
     data = make_dataset(config)

@@ -16,13 +16,13 @@ from fake_engine import FakeEngine, loss_at
 from pilot_helpers import SIZE, SMALL, Watch, done_of, epoch_of, fake_app, finished, history_rows, settle
 from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
 
-from engine.data import baseline_loss, make_dataset
-from engine.events import ModelFinished, Status
+from engine.data.datasets import baseline_loss, make_dataset
+from engine.report.events import ModelFinished, Status
 from tui import messages as msg
-from tui.charts import CurveChart, ForecastChart
-from tui.panes import SummariesPane
-from tui.settings import SettingsScreen
-from tui.training import TrainingPane
+from tui.charts.plots import CurveChart, ForecastChart
+from tui.panes.tabs import SummariesPane
+from tui.panes.training import TrainingPane
+from tui.screens.settings import SettingsScreen
 
 
 async def test_a_run_fills_every_tab_and_exports_them(tmp_path: Path) -> None:

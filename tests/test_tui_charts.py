@@ -1,14 +1,14 @@
-"""The charts' pieces without an app: ticks (tui.axes), markers and the legend (tui.legend), sparse points."""
+"""The charts' pieces without an app: ticks (tui.charts.axes), markers and the legend (tui.charts.legend), sparse points."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tui.axes import interval_counts, linear_axis, log_axis, whole_ticks
-from tui.charts import MODEL_MARKERS, with_markers
-from tui.curves import Curve, column_picks
-from tui.legend import entry, legend_lines
+from tui.charts.axes import interval_counts, linear_axis, log_axis, whole_ticks
+from tui.charts.curves import Curve, column_picks
+from tui.charts.legend import entry, legend_lines
+from tui.charts.plots import MODEL_MARKERS, with_markers
 
 
 def test_a_log_axis_is_ticked_at_decades() -> None:

@@ -19,12 +19,12 @@ import pytest
 from pilot_helpers import SIZE, Watch, done_of, epoch_of, settle
 from textual.widgets import DataTable, Label, TabbedContent
 
-from engine.config import Config
-from engine.events import Stage
+from engine.config.config import Config
+from engine.report.events import Stage
 from tui.app import RnnLstmApp
-from tui.charts import CurveChart, ForecastChart
+from tui.charts.plots import CurveChart, ForecastChart
 from tui.messages import PhaseChanged
-from tui.training import TrainingPane
+from tui.panes.training import TrainingPane
 
 TINY = {"units": 8, "window": 8, "points": 40, "batch_size": 8, "forecast_every": 2}
 """Small enough that a model compiles in a second or two, big enough to be the real thing."""

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import Config
-from engine.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage, number
-from tui.curves import DRAW_POINTS, LOG_FLOOR, drawable, ema, prepared, thin
-from tui.history import LossHistory
+from engine.config.config import Config
+from engine.report.events import EpochReport, Forecast, ForecastReport, Phase, RunFinished, Stage, number
+from tui.charts.curves import DRAW_POINTS, LOG_FLOOR, drawable, ema, prepared, thin
+from tui.charts.history import LossHistory
 from tui.messages import EpochsDone, ForecastDone, PhaseChanged, RunDone, to_message
+from tui.panes.training import duration
 from tui.runner import RunFolders
-from tui.settings import CHOICES, form_fields, read_form
-from tui.training import duration
+from tui.screens.settings import CHOICES, form_fields, read_form
 
 
 def test_importing_the_app_loads_no_tensorflow() -> None:
@@ -29,7 +29,7 @@ def test_importing_the_app_loads_no_tensorflow() -> None:
     code = (
         "import sys, tui.app, tui.cli; "
         "assert 'engine.experiment' in sys.modules; "
-        "heavy = [m for m in ('tensorflow', 'keras', 'engine.trainer', 'engine.models') if m in sys.modules]; "
+        "heavy = [m for m in ('tensorflow', 'keras', 'engine.train.trainer', 'engine.train.models') if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -13,9 +13,9 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from tui import messages as msg
-from tui.charts import Chart
-from tui.metrics_pane import compact
-from tui.training import TrainingPane
+from tui.charts.plots import Chart
+from tui.panes.metrics import compact
+from tui.panes.training import TrainingPane
 
 
 def row_of(svg: str, text: str) -> float:

@@ -10,11 +10,11 @@ from fake_engine import FakeEngine, loss_at
 from pilot_helpers import SIZE, SMALL, Watch, done_of, fake_app, settle
 from textual.widgets import DataTable, Input, Label, Select, TabbedContent
 
-from engine.data import baseline_loss, make_dataset
-from engine.tasks import for_task, solved_threshold
-from tui.charts import CurveChart, ForecastChart
-from tui.settings import SettingsScreen
-from tui.training import TrainingPane
+from engine.config.tasks import for_task, solved_threshold
+from engine.data.datasets import baseline_loss, make_dataset
+from tui.charts.plots import CurveChart, ForecastChart
+from tui.panes.training import TrainingPane
+from tui.screens.settings import SettingsScreen
 
 
 async def test_the_adding_task_shows_its_baseline_solved_mark_and_held_out_preview(tmp_path: Path) -> None:

@@ -21,26 +21,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine.artifacts import RunFolderError
 from engine.cli import Invocation
-from engine.config import SETTING, Config, ConfigError
-from engine.events import RunFinished, Status
+from engine.config.config import SETTING, Config, ConfigError, phrase
 from engine.experiment import Experiment, run_experiment
-from engine.replay import config_of, replay_run
-from engine.runs import read_run
-from engine.settings import phrase
-from tui.guide import GuidePane
-from tui.inside import InsidePane
+from engine.report.events import RunFinished, Status
+from engine.runs.folder import RunFolderError
+from engine.runs.reader import read_run
+from engine.runs.replay import config_of, replay_run
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.live import LiveView
-from tui.metrics_pane import MetricsPane
-from tui.panes import ForecastPane, SizeNotice, SummariesPane
+from tui.panes.guide import GuidePane
+from tui.panes.inside import InsidePane
+from tui.panes.metrics import MetricsPane
+from tui.panes.seed_tables import SeedsView
+from tui.panes.tabs import ForecastPane, SizeNotice, SummariesPane
+from tui.panes.training import TrainingPane
 from tui.runner import Run, RunFolders, free_name
-from tui.runs_screen import RunsScreen
-from tui.seed_tables import SeedsView
-from tui.settings import SettingsScreen
-from tui.training import TrainingPane
+from tui.screens.runs import RunsScreen
+from tui.screens.settings import SettingsScreen
 
 PANES = (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane, InsidePane)
 TABS = dict(zip(TAB_IDS, PANES, strict=True))
@@ -284,10 +283,3 @@ class RnnLstmApp(LiveView):
                 await asyncio.sleep(0.02)
         failed = self.current is not None and self.current.owns_folder and self.current.error is not None
         self.exit(return_code=1 if failed else 0)  # a run that failed (a full disk, say) fails the command, as headless
-
-
-def run_app(invocation: Invocation) -> int:
-    """Open the TUI for ``invocation`` in this terminal (see :mod:`tui.terminal`); return the exit code."""
-    from tui.terminal import run_in_terminal
-
-    return run_in_terminal(invocation)

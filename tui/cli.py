@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from engine.cli import UsageError, fail, parse_invocation
+from engine.headless import run_headless
+from engine.runs.reader import compare_report, list_runs, read_run
 from engine.streams import mend_std_streams
 
 
@@ -34,15 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         fail(str(error))
     if invocation.compare or (invocation.headless and (invocation.open or invocation.runs)):
-        from engine.runs import compare_report, list_runs, read_run
-
         named = [*invocation.compare, *([invocation.open] if invocation.open else [])]
         runs = [read_run(path) for path in named] if named else list_runs(invocation.runs or Path("runs"))
         print(compare_report(runs))
         return 0
     if invocation.headless:
-        from engine.headless import run_headless
-
         return run_headless(invocation)
     # The screen is drawn on stderr, keys come from stdin, the run folder is printed on stdout.
     if closed:
@@ -58,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{redirected[0]} is not a terminal, so the TUI cannot run; allowed: run it in a terminal, "
             "or add --headless for log output"
         )
-    from tui.app import run_app
+    # The one deferred import of the UI: Textual loads only for the TUI, never for --headless or --compare.
+    from tui.terminal import run_in_terminal
 
-    return run_app(invocation)
+    return run_in_terminal(invocation)
 
 
 def entry() -> int:

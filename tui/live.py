@@ -14,21 +14,21 @@ from textual.driver import Driver
 from textual.reactive import reactive
 from textual.widgets import TabbedContent
 
-from engine.config import Config
-from engine.data import make_dataset
-from engine.events import ForecastReport, InsideReport, SampleReport, Stage, Status
-from engine.observe import Evidence, guide_text, observations, observations_markdown, window_picture
-from engine.tasks import TASK_INFO
+from engine.config.config import Config
+from engine.config.tasks import TASK_INFO
+from engine.data.datasets import make_dataset
+from engine.report.events import ForecastReport, InsideReport, SampleReport, Stage, Status
+from engine.report.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from tui import messages as msg
-from tui.charts import TRUTH_COLOR
-from tui.curves import Curve
-from tui.guide import GuidePane, WindowChart
-from tui.history import LossHistory
-from tui.inside import InsidePane
-from tui.metrics_pane import MetricsPane
-from tui.panes import SUMMARY_BREAKPOINTS, ForecastPane, SummariesPane, x_label
+from tui.charts.curves import Curve
+from tui.charts.history import LossHistory
+from tui.charts.plots import TRUTH_COLOR
+from tui.panes.guide import GuidePane, WindowChart
+from tui.panes.inside import InsidePane
+from tui.panes.metrics import MetricsPane
+from tui.panes.tabs import SUMMARY_BREAKPOINTS, ForecastPane, SummariesPane, x_label
+from tui.panes.training import TrainingPane
 from tui.runner import Run
-from tui.training import TrainingPane
 
 
 class LiveView(App[int]):

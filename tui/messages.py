@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine.events import (
+from engine.report.events import (
     EpochReport,
     Event,
     ForecastReport,

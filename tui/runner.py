@@ -19,12 +19,12 @@ from pathlib import Path
 
 from textual.message import Message
 
-from engine.artifacts import RunFolderError, check_out_dir, new_run_dir
-from engine.config import Config
-from engine.events import EpochReport, Event, RunFinished
+from engine.config.config import Config
 from engine.experiment import Experiment
-from engine.safeio import abandon, release
-from engine.stop import StopSignal
+from engine.report.events import EpochReport, Event, RunFinished
+from engine.report.stop import StopSignal
+from engine.runs.folder import RunFolderError, check_out_dir, new_run_dir
+from engine.runs.safeio import abandon, release
 from tui.messages import EpochsDone, to_message
 
 POLL_SECONDS = 0.05
@@ -136,7 +136,7 @@ class Run:
 class RunFolders:
     """Hands out a fresh run folder for every run of a session (start, restart, new settings).
 
-    Without ``--out``: ``root/<timestamp>`` from :func:`engine.artifacts.new_run_dir`.
+    Without ``--out``: ``root/<timestamp>`` from :func:`engine.runs.folder.new_run_dir`.
     With ``--out DIR``: the first run uses ``DIR``, later ones ``DIR-2``, ``DIR-3``, … beside it
     (skipping any that already hold a run). Each folder is created as it is handed out, so the
     next one differs even when the engine has not written anything yet.

@@ -19,12 +19,12 @@ from typing import TextIO
 
 from textual.driver import Driver
 
-from engine.artifacts import mark_interrupted
 from engine.cli import Invocation
-from engine.events import Status
-from engine.runtime import quiet_stderr
-from engine.safeio import failure_note, file_mode
-from engine.stop import SIGNAL_EXIT_CODES
+from engine.report.events import Status
+from engine.report.stop import SIGNAL_EXIT_CODES
+from engine.runs.folder import mark_interrupted
+from engine.runs.safeio import failure_note, file_mode
+from engine.train.runtime import quiet_stderr
 from tui.app import RnnLstmApp
 
 LOG_NAME = "tui-stderr.log"

@@ -1,0 +1,128 @@
+"""The benchmark's startup section: ``rnnlstm-tui --headless`` as whole processes, watched from outside.
+
+Everything is timed from just before the process is started: when each model's first epoch
+reaches ``history.csv``, when the process ends, and how long it takes to end after SIGINT
+sent at three moments (TensorFlow importing, the epochs compiling, training). The seed's way
+runs beside it as a whole process too, so the ratio includes every fixed cost on both sides.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine.config.config import Config
+
+COMPILE_OFFSET = 0.3
+"""Seconds after "training" is printed when the signal is sent: inside the first epoch's compile (1-3 s);
+sent at once it would find the threads not yet started, and stop them before they compile."""
+POLL_SECONDS = 0.005
+"""How often ``history.csv`` is looked at for a model's first epoch (the figures' resolution)."""
+
+
+def command(config: Config, out: Path) -> list[str]:
+    """The headless command line for ``config``'s epochs, models and series."""
+    options = ["--epochs", str(config.epochs), "--models", ",".join(config.models), "--points", str(config.points)]
+    options += ["--window", str(config.window), "--device", config.device, "--out", str(out)]
+    return [sys.executable, "-m", "tui.cli", "--headless", *options]
+
+
+def first_epochs(config: Config, extra: tuple[str, ...] = ()) -> dict:
+    """One whole run (``extra``: more options): seconds from launch to each model's first epoch on disk and to
+    the process's end, its exit code and its own peak RSS."""
+    with tempfile.TemporaryDirectory() as temp:
+        out = Path(temp) / "run"
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [*command(config, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        firsts: dict[str, float] = {}
+        while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG if len(firsts) < len(config.models) else 0)
+            if pid:
+                break
+            for model in config.models:
+                if model not in firsts and _has_epoch(out / "history.csv", model):
+                    firsts[model] = time.perf_counter() - started
+            time.sleep(POLL_SECONDS)
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
+        return {
+            "first_epoch_s": firsts,
+            "whole_s": time.perf_counter() - started,
+            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "code": process.returncode,
+        }
+
+
+def _has_epoch(history: Path, model: str) -> bool:
+    try:
+        return f"\n{model},1," in history.read_text()
+    except OSError:
+        return False
+
+
+def signal_to_exit(config: Config, moment: str) -> dict:
+    """SIGINT at ``moment`` (``import``, ``compile`` or ``training``): seconds until the process is gone."""
+    with tempfile.TemporaryDirectory() as temp:
+        out = Path(temp) / "run"
+        long_run = config.replace(epochs=1_000_000)
+        process = subprocess.Popen(command(long_run, out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert process.stdout is not None
+        if moment == "import":
+            time.sleep(0.5)  # the process is started and importing TensorFlow (1.5-4 s)
+        elif moment == "compile":
+            for line in process.stdout:
+                if line.rstrip().endswith("] training"):  # built; the epoch functions compile next
+                    break
+            time.sleep(COMPILE_OFFSET)
+        else:
+            while process.poll() is None and not _has_epoch(out / "history.csv", config.models[-1]):
+                time.sleep(POLL_SECONDS)
+        sent = time.perf_counter()
+        process.send_signal(signal.SIGINT)
+        process.communicate()
+        return {"moment": moment, "exit_s": time.perf_counter() - sent, "code": process.returncode}
+
+
+MOMENTS = {"import": "TensorFlow imports", "compile": "the epochs compile", "training": "training"}
+"""When :func:`signal_to_exit` sends its signal, as the table says it."""
+
+
+def measure_startup(config: Config) -> dict:
+    """First epochs and whole-process time of ours, the seed's way whole, and signal-to-exit times."""
+    from engine.bench.suite import in_child, measure_seed
+
+    ours = first_epochs(config)
+    started = time.perf_counter()
+    in_child(measure_seed, config)
+    seed_whole = time.perf_counter() - started
+    signals = [signal_to_exit(config, moment) for moment in MOMENTS]
+    return {"ours": ours, "seed_whole_s": seed_whole, "signals": signals}
+
+
+def startup_table(data: dict, config: Config) -> list[str]:
+    """Markdown rows of :func:`measure_startup`."""
+    ours, seed = data["ours"], data["seed_whole_s"]
+    lines = [
+        f"Startup and stopping — `rnnlstm-tui --headless`, epochs {config.epochs}, whole processes",
+        "",
+        "| figure | seconds |",
+        "|---|---:|",
+    ]
+    lines += [
+        f"| first epoch of {model} on disk, after launch | {s:.2f} |" for model, s in ours["first_epoch_s"].items()
+    ]
+    lines += [
+        f"| whole run, ours | {ours['whole_s']:.1f} |",
+        f"| whole run, the seed's way | {seed:.1f} |",
+        f"| speed-up, whole process | {seed / ours['whole_s']:.1f}× |",
+    ]
+    for row in data["signals"]:
+        while_ = MOMENTS[row["moment"]]
+        lines.append(f"| SIGINT while {while_} → process gone (exit {row['code']}) | {row['exit_s']:.2f} |")
+    return lines

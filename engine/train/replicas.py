@@ -1,0 +1,246 @@
+"""Many seeds of one model in one compiled call: the replicas' weights on a leading axis.
+
+Training N seeds as N runs would pay N compiles and N dispatches per batch. Here every weight
+of the model gets a leading replica axis, the recurrent cell is written out once with batched
+matrix products (``[K, B, F] @ [K, F, G]``), and one XLA-compiled call runs a whole epoch of
+every replica. The compiled function does not depend on K's value beyond shapes, so compile
+time stays that of one model. The maths is Keras's own — the same cells, the same mean loss,
+the same SGD or Adam (with per-variable norm clipping) — and each replica starts from the
+weights and shuffles of a single run with its seed, so replica k matches ``--seed seed+k``
+trained alone on the same data (``tests/test_seeds.py``). The data is made once, from ``--seed``.
+
+It is written once in ``keras.ops`` as pure functions of the weights, and runs on TensorFlow
+or JAX: :mod:`engine.train.compiled` says how each compiles it and takes its gradient.
+
+Replicas are independent: the loss that is differentiated is the sum of the replicas'
+losses, whose gradient with respect to one replica's weights is that replica's own. A replica
+that diverges keeps running on NaNs without touching the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+from engine.config.config import Config
+from engine.data.datasets import Dataset
+from engine.train.compiled import Tensor, compile_function, repeat, value_and_grad
+
+ReplicaEpoch = Callable[[np.ndarray], dict[str, np.ndarray]]
+"""One epoch of every replica, each over its own order of the training windows (``[K, n_train]``)
+→ per-replica logs as arrays of K values: ``loss``, ``val_loss`` (and accuracies for a classifier)."""
+
+
+class ReplicaWeights:
+    """The trainable weights of K same-shaped Keras models, stacked on a leading axis."""
+
+    def __init__(self, models: Sequence[keras.Model]) -> None:
+        self.kind = models[0].name
+        self.models = list(models)
+        self.params: list[Tensor] = [
+            ops.convert_to_tensor(np.stack([np.asarray(m.trainable_variables[i].value) for m in models]))
+            for i in range(len(models[0].trainable_variables))
+        ]
+        """The stacked weights, replaced by each epoch's result."""
+        self.diverged_at: list[int | None] = [None] * len(models)
+        """The epoch each replica's loss stopped being finite; ``None`` while it trains."""
+
+    @property
+    def count(self) -> int:
+        """K, the number of replicas."""
+        return len(self.models)
+
+    def copy_to(self, replica: int, model: keras.Model) -> None:
+        """Give ``model`` (same architecture) the current weights of ``replica``."""
+        for target, stacked in zip(model.trainable_variables, self.params, strict=True):
+            target.assign(ops.convert_to_numpy(stacked[replica]))
+
+    def copy_back(self) -> None:
+        """Write every replica's weights into its own Keras model (before saving or previewing)."""
+        for replica, model in enumerate(self.models):
+            self.copy_to(replica, model)
+
+
+def make_cell(kind: str) -> Callable[[list[Tensor], Tensor, tuple[Tensor, ...]], tuple[Tensor, ...]]:
+    """Keras's recurrent cell ``kind`` for K replicas: ``(weights, projected_input, state) → state``.
+
+    ``projected_input`` is ``x_t @ kernel`` ([K, B, G]); the state's first element is the output.
+    """
+
+    def rnn(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        _, recurrent, bias = w[:3]
+        return (ops.tanh(projected + ops.matmul(state[0], recurrent) + bias[:, None, :]),)
+
+    def lstm(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        _, recurrent, bias = w[:3]
+        h, c = state
+        gates = projected + ops.matmul(h, recurrent) + bias[:, None, :]
+        i, f, candidate, o = ops.split(gates, 4, axis=-1)  # Keras's gate order in the fused kernel
+        c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(candidate)
+        return ops.sigmoid(o) * ops.tanh(c), c
+
+    def gru(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        # Keras's default GRU (reset_after=True): the reset gate scales the recurrent projection.
+        _, recurrent, bias = w[:3]
+        h = state[0]
+        x_z, x_r, x_h = ops.split(projected + bias[:, 0][:, None, :], 3, axis=-1)
+        r_z, r_r, r_h = ops.split(ops.matmul(h, recurrent) + bias[:, 1][:, None, :], 3, axis=-1)
+        z, r = ops.sigmoid(x_z + r_z), ops.sigmoid(x_r + r_r)
+        return (z * h + (1.0 - z) * ops.tanh(x_h + r * r_h),)
+
+    return {"rnn": rnn, "lstm": lstm, "gru": gru}[kind]
+
+
+def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[Tensor], Tensor, Tensor], tuple]:
+    """``(weights, inputs [K, B, T…], targets [K, B…]) → (loss [K], hits [K])`` of the task's model.
+
+    The loss is the one the Keras model is compiled with: the mean squared error over every
+    step (series) or the last (adding), or sparse categorical cross-entropy (text).
+    """
+    cell = make_cell(kind)
+    classifier, per_step = bool(dataset.vocab), dataset.per_step
+    steps = int(dataset.inputs.shape[1])
+    n_states = 2 if kind == "lstm" else 1
+
+    def project(w: list[Tensor], x_t: Tensor) -> Tensor:
+        if classifier:  # one-hot @ kernel is a row lookup
+            return ops.take_along_axis(w[0], ops.expand_dims(x_t, -1), axis=1)
+        return ops.matmul(x_t, w[0])
+
+    def read_out(w: list[Tensor], h: Tensor) -> Tensor:
+        return ops.matmul(h, w[3]) + w[4][:, None, :]
+
+    def step_error(w: list[Tensor], h: Tensor, target: Tensor) -> Tensor:
+        return ops.mean(ops.square(read_out(w, h) - target), axis=(1, 2))
+
+    def forward(w: list[Tensor], inputs: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+        k, b = inputs.shape[0], inputs.shape[1]
+        zeros = ops.zeros((k, b, units))
+
+        def step(t: Tensor, carry: tuple[tuple[Tensor, ...], Tensor]) -> tuple[tuple[Tensor, ...], Tensor]:
+            state, total = carry
+            state = cell(w, project(w, ops.take(inputs, t, axis=2)), state)
+            if per_step:
+                total = total + step_error(w, state[0], ops.take(targets, t, axis=2))
+            return state, total
+
+        state, total = repeat(steps, step, ((zeros,) * n_states, ops.zeros((k,))))
+        hits = ops.zeros((k,))
+        if per_step:
+            return total / float(steps), hits
+        if not classifier:
+            return step_error(w, state[0], targets), hits
+        logits = read_out(w, state[0])
+        losses = ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+        right = ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), ops.cast(targets, "int32"))
+        return ops.mean(losses, axis=1), ops.sum(ops.cast(right, "float32"), axis=1)
+
+    return forward
+
+
+def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple]:
+    """The optimizer step Keras would take, applied to each replica on its own.
+
+    ``update(params, gradients, state) → (params, state)``. SGD: ``w -= lr·g`` (no state). Adam
+    (``clipnorm=1``): each gradient clipped by its own norm, per replica, then Keras's Adam update
+    (epsilon 1e-7); its state is the step count and each weight's two moments.
+    """
+    lr = config.learning_rate
+    if config.optimizer != "adam":
+
+        def sgd(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+            return [p - lr * g for p, g in zip(params, gradients, strict=True)], state
+
+        return sgd
+
+    beta_1, beta_2, epsilon, clipnorm = 0.9, 0.999, 1e-7, 1.0
+
+    def clip(gradient: Tensor) -> Tensor:
+        axes = tuple(range(1, len(gradient.shape)))
+        squares = ops.sum(ops.square(gradient), axis=axes, keepdims=True)
+        norm = ops.where(squares > 0, ops.sqrt(ops.where(squares > 0, squares, 1.0)), squares)
+        return gradient * clipnorm / ops.maximum(norm, clipnorm)
+
+    def adam(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+        n = len(params)
+        iterations, moments, velocities = state[0] + 1.0, state[1 : 1 + n], state[1 + n :]
+        alpha = lr * ops.sqrt(1.0 - ops.power(beta_2, iterations)) / (1.0 - ops.power(beta_1, iterations))
+        new_params, new_m, new_v = [], [], []
+        for p, m, v, g in zip(params, moments, velocities, gradients, strict=True):
+            g = clip(g)
+            m = m + (g - m) * (1.0 - beta_1)
+            v = v + (ops.square(g) - v) * (1.0 - beta_2)
+            new_params.append(p - m * alpha / (ops.sqrt(v) + epsilon))
+            new_m.append(m)
+            new_v.append(v)
+        return new_params, [iterations, *new_m, *new_v]
+
+    return adam
+
+
+def first_state(config: Config, params: list[Tensor]) -> list[Tensor]:
+    """The optimizer's state before its first step: nothing for SGD; for Adam a zero count and zero moments."""
+    if config.optimizer != "adam":
+        return []
+    return [ops.convert_to_tensor(0.0), *[ops.zeros_like(p) for p in params], *[ops.zeros_like(p) for p in params]]
+
+
+def make_replica_epoch(weights: ReplicaWeights, dataset: Dataset, config: Config) -> ReplicaEpoch:
+    """One compiled call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss."""
+    forward = make_forward(weights.kind, config.units, dataset)
+    update = make_update(config)
+    data = [ops.convert_to_tensor(a) for a in (*dataset.train, *dataset.val)]
+    n_train, batch, n_val = dataset.n_train, config.batch_size, len(dataset.val[1])
+    n_full, remainder = divmod(n_train, batch)
+    classifier = bool(dataset.vocab)
+
+    def summed(params: list[Tensor], inputs: Tensor, targets: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        losses, hits = forward(params, inputs, targets)
+        return ops.sum(losses), (losses, hits)
+
+    gradient = value_and_grad(summed)
+
+    def step(carry: tuple, indices: Tensor, x_train: Tensor, y_train: Tensor, size: int) -> tuple:
+        params, state, total, right = carry
+        (_, (losses, hits)), gradients = gradient(
+            params, ops.take(x_train, indices, axis=0), ops.take(y_train, indices, axis=0)
+        )
+        params, state = update(params, list(gradients), state)
+        return params, state, total + losses * float(size), right + hits
+
+    def epoch(
+        params: list[Tensor],
+        state: list[Tensor],
+        orders: Tensor,
+        x_train: Tensor,
+        y_train: Tensor,
+        x_val: Tensor,
+        y_val: Tensor,
+    ) -> tuple:
+        k = orders.shape[0]
+        batches = ops.reshape(orders[:, : n_full * batch], (k, n_full, batch))
+        carry = (params, state, ops.zeros((k,)), ops.zeros((k,)))
+        carry = repeat(n_full, lambda b, c: step(c, ops.take(batches, b, axis=1), x_train, y_train, batch), carry)
+        if remainder:
+            carry = step(carry, orders[:, n_full * batch :], x_train, y_train, remainder)
+        params, state, total, right = carry
+        tiled = [ops.broadcast_to(a[None], (k, *a.shape)) for a in (x_val, y_val)]
+        val_loss, val_right = forward(params, *tiled)
+        return params, state, total / n_train, val_loss, right / n_train, val_right / float(n_val)
+
+    compiled = compile_function(epoch, config.xla, donate=(0, 1))
+    state = first_state(config, weights.params)
+
+    def run(orders: np.ndarray) -> dict[str, np.ndarray]:
+        nonlocal state
+        weights.params, state, *figures = compiled(weights.params, state, ops.convert_to_tensor(orders, "int32"), *data)
+        loss, val_loss, accuracy, val_accuracy = (ops.convert_to_numpy(t) for t in figures)
+        logs = {"loss": loss, "val_loss": val_loss}
+        if classifier:
+            logs |= {"accuracy": accuracy, "val_accuracy": val_accuracy}
+        return logs
+
+    return run

@@ -1,0 +1,232 @@
+"""Training: the fast graph-mode trainer, ``model.fit`` as reference, and both models at once.
+
+Where the time goes (``shared/DESIGN.md`` §2): the maths of an epoch is tiny, nearly all of
+``fit``'s 230 ms/epoch is per-batch dispatch. The fast trainer runs one whole epoch (every
+batch, then the validation loss) as a single XLA-compiled call, and trains the models in
+parallel threads (TensorFlow releases the GIL inside a call). Keras callbacks still run once
+per epoch, so a stop request or ``EarlyStopping`` takes effect after the current epoch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from engine.config.config import Config
+from engine.data.datasets import Dataset
+from engine.report.events import Status
+from engine.report.stop import StopSignal
+from engine.train import runtime
+from engine.train.callbacks import TrainingGuard
+
+EpochFunction = Callable[[np.ndarray], dict[str, float]]
+"""One epoch over the training windows in the given order → the logs ``fit`` would report."""
+
+
+VAL_CHUNK = 256
+"""Windows per validation call for the text task (256 × 20 steps × 3,000 characters of one-hot is 60 MB)."""
+
+
+@dataclass
+class Outcome:
+    """How one model's training ended."""
+
+    model: str
+    status: Status
+    epochs_done: int
+    seconds: float
+    diverged_at: tuple[int | None, ...] = ()
+    """With several seeds: the epoch each seed diverged at, ``None`` for the seeds that did not."""
+
+
+def make_epoch_function(model: keras.Model, dataset: Dataset, config: Config) -> EpochFunction:
+    """One call = one epoch: SGD over the training windows in ``order``, then the val loss.
+
+    Returns the logs ``fit`` would: the batch-size-weighted mean training ``loss`` and the
+    ``val_loss``, both the loss the model was compiled with (MSE for the series, cross-entropy
+    for the text task), and for a classifier ``accuracy`` and ``val_accuracy``. Full batches run in a
+    ``tf.range`` loop so the graph is traced once, the short last batch (162 = 16 × 10 + 2)
+    separately.
+    """
+    import tensorflow as tf  # this trainer drives TensorFlow itself (refused with --backend jax)
+
+    x_train, y_train = (tf.constant(a) for a in dataset.train)
+    x_val, y_val = (tf.constant(a) for a in dataset.val)
+    n_train, batch = dataset.n_train, config.batch_size
+    n_full, remainder = divmod(n_train, batch)
+    variables = model.trainable_variables
+    model.optimizer.build(variables)
+    # Once eagerly, so Keras builds its compiled-loss object outside the traced function.
+    model.compute_loss(y=y_val[:1], y_pred=model(x_val[:1], training=False), training=False)
+
+    classifier = bool(dataset.vocab)
+
+    def hits(targets: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
+        """How many of the predicted characters are right (0 for a regression)."""
+        if not classifier:
+            return tf.constant(0.0)
+        right = tf.equal(tf.argmax(predicted, axis=-1, output_type=tf.int32), tf.cast(targets, tf.int32))
+        return tf.reduce_sum(tf.cast(right, tf.float32))
+
+    def sgd_step(indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        inputs, targets = tf.gather(x_train, indices), tf.gather(y_train, indices)
+        with tf.GradientTape() as tape:
+            predicted = model(inputs, training=True)
+            loss = model.compute_loss(y=targets, y_pred=predicted, training=True)
+        model.optimizer.apply(tape.gradient(loss, variables), variables)
+        return loss, hits(targets, predicted)
+
+    n_val = len(dataset.val[1])
+    chunk = VAL_CHUNK if classifier else n_val
+
+    def validate(x_val: tf.Tensor, y_val: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The val loss and hits, in chunks for a classifier: its one-hot inputs would not fit at once."""
+        n_chunks, rest = divmod(n_val, chunk)
+        total, right = tf.constant(0.0), tf.constant(0.0)
+        for c in tf.range(n_chunks):
+            start = c * chunk
+            inputs, targets = x_val[start : start + chunk], y_val[start : start + chunk]
+            predicted = model(inputs, training=False)
+            total += model.compute_loss(y=targets, y_pred=predicted, training=False) * float(chunk)
+            right += hits(targets, predicted)
+        if rest:
+            predicted = model(x_val[n_chunks * chunk :], training=False)
+            total += model.compute_loss(y=y_val[n_chunks * chunk :], y_pred=predicted, training=False) * float(rest)
+            right += hits(y_val[n_chunks * chunk :], predicted)
+        return total / float(n_val), right
+
+    @tf.function(jit_compile=config.xla)
+    def epoch(
+        order: tf.Tensor, x_val: tf.Tensor, y_val: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        # The validation data comes in as arguments: captured, it would be a constant, and the
+        # graph optimiser would fold one_hot(x_val) into a constant of n_val × window × n_chars floats.
+        batches = tf.reshape(order[: n_full * batch], (n_full, batch))
+        total, right = tf.constant(0.0), tf.constant(0.0)
+        for b in tf.range(n_full):
+            loss, hit = sgd_step(batches[b])
+            total, right = total + loss * float(batch), right + hit
+        if remainder:
+            loss, hit = sgd_step(order[n_full * batch :])
+            total, right = total + loss * float(remainder), right + hit
+        val_loss, val_right = validate(x_val, y_val)
+        return total / n_train, val_loss, right / n_train, val_right / float(n_val)
+
+    def run(order: np.ndarray) -> dict[str, float]:
+        loss, val_loss, accuracy, val_accuracy = epoch(tf.constant(order, dtype=tf.int32), x_val, y_val)
+        logs = {"loss": float(loss), "val_loss": float(val_loss)}
+        if classifier:
+            logs |= {"accuracy": float(accuracy), "val_accuracy": float(val_accuracy)}
+        return logs
+
+    return run
+
+
+def train_fast(
+    name: str,
+    model: keras.Model,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+) -> Outcome:
+    """Train ``model`` for ``config.epochs`` with the compiled epoch function (``--trainer keras``)."""
+    epoch_function = make_epoch_function(model, dataset, config)
+    # Each model gets its own stream of permutations, so results don't depend on thread timing.
+    rng = np.random.default_rng(config.seed)
+
+    def one_epoch(epoch: int) -> dict[str, object]:
+        order = rng.permutation(dataset.n_train) if config.shuffle else np.arange(dataset.n_train)
+        return dict(epoch_function(order))
+
+    return run_epochs(name, model, config, callbacks, stop, one_epoch)
+
+
+def run_epochs(
+    name: str,
+    model: keras.Model,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+    one_epoch: Callable[[int], dict[str, object]],
+) -> Outcome:
+    """The loop every compiled trainer shares: ``one_epoch(epoch)`` → its logs, handed to the callbacks.
+
+    Keras callbacks run once per epoch, as under ``fit``: a stop request or ``EarlyStopping``
+    takes effect after the current epoch; ``model`` is the one they see.
+    """
+    guard = TrainingGuard(stop)
+    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=model, epochs=config.epochs)
+    started = time.perf_counter()
+    model.stop_training = False
+    callback_list.on_train_begin()
+    for epoch in range(config.epochs):
+        if stop.is_set():
+            guard.on_epoch_end(epoch - 1, {})  # records the stop reason when stopped before epoch 1 ends
+            break
+        callback_list.on_epoch_begin(epoch)
+        callback_list.on_epoch_end(epoch, one_epoch(epoch))
+        if epoch == 0:  # compiled, and the first preview with it: what is alive now lives as long as the run
+            runtime.spare_startup_objects()
+        if model.stop_training:
+            break
+    callback_list.on_train_end()
+    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
+
+
+def train_fit(
+    name: str,
+    model: keras.Model,
+    dataset: Dataset,
+    config: Config,
+    callbacks: list[keras.callbacks.Callback],
+    stop: StopSignal,
+) -> Outcome:
+    """Train with plain ``model.fit`` — the seed's way, kept as the reference trainer."""
+    guard = TrainingGuard(stop)
+    started = time.perf_counter()
+    model.fit(
+        *dataset.train,
+        validation_data=dataset.val,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        shuffle=config.shuffle,
+        callbacks=[*callbacks, guard],
+        verbose=0,
+    )
+    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
+
+
+def train_all(
+    models: Mapping[str, object],
+    dataset: Dataset,
+    config: Config,
+    callbacks_for: Callable[[str], list[keras.callbacks.Callback]],
+    stop: StopSignal,
+    trainer: Callable[..., Outcome],
+) -> dict[str, Outcome]:
+    """Train every model with ``trainer`` (see :mod:`engine.train.trainers`), each in its own thread;
+    re-raise the first error any of them hit."""
+    outcomes: dict[str, Outcome] = {}
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            outcomes[name] = trainer(name, models[name], dataset, config, callbacks_for(name), stop)
+        except BaseException as error:
+            errors.append(error)
+            stop.request()  # don't leave the other model running on its own
+
+    threads = [threading.Thread(target=work, args=(name,), name=f"train-{name}") for name in models]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return outcomes
