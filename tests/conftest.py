@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import core_backend  # noqa: F401  # chooses Keras's backend before any test module imports Keras
+import helpers.core_backend  # noqa: F401  # chooses Keras's backend before any test module imports Keras
 import pytest
 
 from engine.config.config import Config

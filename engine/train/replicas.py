@@ -7,7 +7,7 @@ every replica. The compiled function does not depend on K's value beyond shapes,
 time stays that of one model. The maths is Keras's own — the same cells, the same mean loss,
 the same SGD or Adam (with per-variable norm clipping) — and each replica starts from the
 weights and shuffles of a single run with its seed, so replica k matches ``--seed seed+k``
-trained alone on the same data (``tests/test_seeds.py``). The data is made once, from ``--seed``.
+trained alone on the same data (``tests/engine/test_seeds.py``). The data is made once, from ``--seed``.
 
 It is written once in ``keras.ops`` as pure functions of the weights, and runs on TensorFlow
 or JAX: :mod:`engine.train.compiled` says how each compiles it and takes its gradient.

@@ -1,4 +1,5 @@
-"""The charts' pieces without an app: ticks (tui.charts.axes), markers and the legend (tui.charts.legend), sparse points."""
+"""The charts' pieces without an app: ticks (tui.charts.axes), markers and the legend (tui.charts.legend),
+sparse points."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, Watch, done_of, history_rows, settle
+from helpers.pilot_helpers import SIZE, Watch, done_of, history_rows, settle
 from textual.widgets import DataTable, Label
 
 from engine.config.config import Config

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from fake_engine import FakeEngine
+from helpers.fake_engine import FakeEngine
 
 from engine.config.config import Config
 from engine.report.events import EpochReport, ForecastReport, ModelFinished, RunFinished, RunStarted, Status

@@ -212,15 +212,15 @@ def test_a_quit_before_tensorflow_loaded_leaves_an_interrupted_run(tmp_path: Pat
 
 
 async def test_the_app_exits_1_when_its_run_failed(tmp_path: Path) -> None:
-    from fake_engine import FakeEngine
-    from pilot_helpers import SIZE, SMALL, fake_app, finished
+    from helpers.fake_engine import FakeEngine
+    from helpers.pilot_helpers import SIZE, SMALL, fake_app, finished
 
     app = fake_app(SMALL, tmp_path, FakeEngine(fail_after=2))
     async with app.run_test(size=SIZE) as pilot:
         await finished(pilot)  # (waiting on the workers alone raced the run's start, and raises for a failed one)
         assert app.state == "error"
         await pilot.press("q")
-    assert app.return_code == 1  # (what metrics.json says is the engine's part: tests/test_faults_run.py)
+    assert app.return_code == 1  # (what metrics.json says is the engine's part: tests/e2e/test_faults_run.py)
 
 
 def test_a_folder_given_up_on_gets_no_more_writes_and_keeps_no_temporary_file(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pilot_helpers import SIZE, Watch, done_of, epoch_of, settle
+from helpers.pilot_helpers import SIZE, Watch, done_of, epoch_of, settle
 from textual.widgets import DataTable, Label, TabbedContent
 
 from engine.config.config import Config

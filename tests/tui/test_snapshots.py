@@ -3,7 +3,7 @@ the charts without colour and on a linear axis, and a run whose every model dive
 
 The data comes from the scripted engine, so every number on screen is the same on every run;
 the run folder is a fixed relative path. Update after an intended change of the look with
-``pytest tests/test_snapshots.py --snapshot-update`` and look at the new SVGs before committing.
+``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the new SVGs before committing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from fake_engine import FakeEngine
-from pilot_helpers import finished
+from helpers.fake_engine import FakeEngine
+from helpers.pilot_helpers import finished
 from textual.pilot import Pilot
 from textual.widgets import Input
 

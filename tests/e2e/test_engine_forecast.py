@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from core_backend import BACKEND
+from helpers.core_backend import BACKEND
 
 from engine.bench.notebook import seed_forecast
 from engine.config.config import Config
@@ -44,13 +44,13 @@ def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
 @pytest.mark.core
 def test_a_model_file_saved_on_tensorflow_loads_and_predicts_the_same_here() -> None:
     # tests/data/lstm-tensorflow.keras: an LSTM (8 units, window 8) saved by TensorFlow's Keras, with
-    # its predictions on two windows; on JAX (``tests/test_backends.py``) the same file must give them.
+    # its predictions on two windows; on JAX (``tests/e2e/test_backends.py``) the same file must give them.
     import json
     from pathlib import Path
 
     import keras
 
-    data = Path(__file__).parent / "data"
+    data = Path(__file__).resolve().parents[1] / "data"
     expected = json.loads((data / "lstm-tensorflow.json").read_text())
     model = keras.saving.load_model(data / "lstm-tensorflow.keras")
     predicted = model.predict(np.array(expected["inputs"], dtype=np.float32), verbose=0)[:, :, 0]

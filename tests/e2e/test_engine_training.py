@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from core_backend import BACKEND
+from helpers.core_backend import BACKEND
 
 from engine.config.config import Config
 from engine.config.tasks import for_task

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from core_backend import NEEDS_JAX
+from helpers.core_backend import NEEDS_JAX
 
 from engine.cli import Invocation
 from engine.config.config import Config

@@ -12,7 +12,7 @@ from engine.cli import build_parser, options_table, parse_invocation
 from engine.config.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from tui.screens.settings import CHOICES, form_fields
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_every_config_field_is_declared_once() -> None:

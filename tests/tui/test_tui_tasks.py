@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_engine import FakeEngine, loss_at
-from pilot_helpers import SIZE, SMALL, Watch, done_of, fake_app, settle
+from helpers.fake_engine import FakeEngine, loss_at
+from helpers.pilot_helpers import SIZE, SMALL, Watch, done_of, fake_app, settle
 from textual.widgets import DataTable, Input, Label, Select, TabbedContent
 
 from engine.config.tasks import for_task, solved_threshold

@@ -8,9 +8,9 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
-from core_backend import NEEDS_JAX
+from helpers.core_backend import NEEDS_JAX
 
-ENGINE = Path(__file__).resolve().parent.parent / "engine"
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 
 def _modules_after(code: str) -> set[str]:
@@ -24,8 +24,9 @@ def test_engine_imports_without_textual() -> None:
     first = "from engine.train.runtime import select_backend; select_backend('jax')\n" if find_spec("jax") else ""
     modules = _modules_after(
         first
-        + "import engine, engine.config.config, engine.data.datasets, engine.train.models, engine.train.callbacks, engine.train.trainer, "
-        "engine.train.forecast, engine.runs.folder, engine.experiment, engine.headless, engine.cli, engine.bench.main"
+        + "import engine, engine.config.config, engine.data.datasets, engine.train.models, engine.train.callbacks, "
+        "engine.train.trainer, engine.train.stages, engine.train.forecast, engine.runs.folder, engine.experiment, "
+        "engine.headless, engine.cli, engine.bench.main"
     )
     assert "keras" in modules  # the probe really loaded the training code...
     assert "textual" not in modules  # ...and none of it pulled in the UI
@@ -46,9 +47,7 @@ def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
 
 
 def test_command_line_parsing_does_not_load_tensorflow() -> None:
-    modules = _modules_after(
-        "from tui.cli import main\nfrom engine.cli import parse_invocation\nparse_invocation([])"
-    )
+    modules = _modules_after("from tui.cli import main\nfrom engine.cli import parse_invocation\nparse_invocation([])")
     assert "tensorflow" not in modules and "textual" not in modules
 
 

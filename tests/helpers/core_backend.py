@@ -1,6 +1,6 @@
 """The Keras backend the engine's core tests (marked ``core``) run on in this pytest process.
 
-TensorFlow unless ``RNNLSTM_TEST_BACKEND`` names another; ``tests/test_backends.py`` runs the core
+TensorFlow unless ``RNNLSTM_TEST_BACKEND`` names another; ``tests/e2e/test_backends.py`` runs the core
 tests again in a process with ``RNNLSTM_TEST_BACKEND=jax``. Keras picks its backend once per
 process, so it is chosen here, from ``conftest.py``, before any test module imports Keras.
 """

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_engine import FakeEngine, loss_at
-from pilot_helpers import SIZE, SMALL, Watch, done_of, epoch_of, fake_app, finished, history_rows, settle
+from helpers.fake_engine import FakeEngine, loss_at
+from helpers.pilot_helpers import SIZE, SMALL, Watch, done_of, epoch_of, fake_app, finished, history_rows, settle
 from textual.widgets import Checkbox, DataTable, Input, Label, TabbedContent
 
 from engine.data.datasets import baseline_loss, make_dataset

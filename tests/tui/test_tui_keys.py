@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import SIZE, SMALL, Watch, done_of, fake_app, settle
+from helpers.pilot_helpers import SIZE, SMALL, Watch, done_of, fake_app, settle
 
 
 async def test_keys_are_in_the_command_palette(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from core_backend import NEEDS_JAX
+from helpers.core_backend import NEEDS_JAX
 
 from engine.runs.folder import read_history
 

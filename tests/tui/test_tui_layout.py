@@ -6,8 +6,8 @@ import re
 import threading
 from pathlib import Path
 
-from fake_engine import FakeEngine
-from pilot_helpers import SMALL, Watch, done_of, fake_app, finished, settle
+from helpers.fake_engine import FakeEngine
+from helpers.pilot_helpers import SMALL, Watch, done_of, fake_app, finished, settle
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey

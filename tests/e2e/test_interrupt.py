@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from core_backend import NEEDS_JAX
+from helpers.core_backend import NEEDS_JAX
 
 from engine.bench.startup import COMPILE_OFFSET
 

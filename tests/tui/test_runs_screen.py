@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_engine import FakeEngine
-from pilot_helpers import Watch, done_of, settle
+from helpers.fake_engine import FakeEngine
+from helpers.pilot_helpers import Watch, done_of, settle
 from textual.widgets import DataTable, Input, Static
 
 from engine.cli import parse_invocation

@@ -7,11 +7,11 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
-from fake_engine import FakeEngine
 from textual.message import Message
 from textual.pilot import Pilot
 
 from engine.config.config import Config
+from helpers.fake_engine import FakeEngine
 from tui import messages as msg
 from tui.app import RnnLstmApp
 

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from core_backend import NEEDS_JAX
+from helpers.core_backend import NEEDS_JAX
 
 from engine.cli import UsageError, parse_invocation
 from engine.config.config import Config, ConfigError
 from engine.train.runtime import DeviceError, select_backend
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @NEEDS_JAX
@@ -24,7 +24,7 @@ def test_the_core_engine_tests_pass_on_jax() -> None:
     # divergence, stopping, forecast alignment, a model file saved by TensorFlow, replicas), in a
     # process whose Keras runs on JAX.
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "core", "-p", "no:cacheprovider"]
-    files = ["tests/test_engine_training.py", "tests/test_engine_forecast.py", "tests/test_seeds.py"]
+    files = ["tests/e2e/test_engine_training.py", "tests/e2e/test_engine_forecast.py", "tests/engine/test_seeds.py"]
     env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
     result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
