@@ -122,7 +122,8 @@ def series_windows(config: Config) -> Dataset:
         start, steps = n_train, len(y) - n_train - w  # the held-out part, where the error means something
 
         def truth_at(index: np.ndarray) -> np.ndarray:
-            return y[index]
+            values: np.ndarray = y[index]
+            return values
     else:
         start, steps = 1, n  # the seed's: from r_y[0] = y[1:w+1], n steps (the last one past the grid)
 

@@ -34,7 +34,8 @@ class Band:
 def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
     """The finite values, as floats."""
     array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
+    kept: np.ndarray = array[np.isfinite(array)]
+    return kept
 
 
 def band(values: Sequence[float] | np.ndarray) -> Band:

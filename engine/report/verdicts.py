@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from engine.config.choices import LAYER_NAMES
 from engine.report.events import Status, number, status_text
@@ -86,7 +87,7 @@ def display_name(model: str) -> str:
     return LAYER_NAMES.get(model, model)
 
 
-def pair_verdicts(models: dict[str, dict]) -> list[Verdict]:
+def pair_verdicts(models: dict[str, dict[str, Any]]) -> list[Verdict]:
     """A verdict for each pair of models with several seeds: the later-listed model first (LSTM vs SimpleRNN)."""
     key, heading = VERDICT_FIGURE
     names = [name for name, m in models.items() if m.get("seeds")]
@@ -113,7 +114,7 @@ def verdict_record(v: Verdict) -> dict[str, object]:
     }
 
 
-def spread_rows(models: dict[str, dict], task: str) -> list[list[str]]:
+def spread_rows(models: dict[str, dict[str, Any]], task: str) -> list[list[str]]:
     """The spread table: a heading row, then per model and figure mean ± sd, min, median, max, n of N."""
     figures = TEXT_FIGURES if task == "text" else SERIES_FIGURES
     rows = [["model", "figure", "mean ± sd", "min", "median", "max", "n"]]
@@ -129,7 +130,7 @@ def spread_rows(models: dict[str, dict], task: str) -> list[list[str]]:
     return rows
 
 
-def seed_rows(models: dict[str, dict], task: str) -> list[list[str]]:
+def seed_rows(models: dict[str, dict[str, Any]], task: str) -> list[list[str]]:
     """The per-seed table: one row per model and seed."""
     text = task == "text"
     last = ("val accuracy", "final_val_accuracy", "{:.3f}") if text else ("forecast RMSE", "forecast_rmse", RMSE_FORMAT)
@@ -143,7 +144,7 @@ def seed_rows(models: dict[str, dict], task: str) -> list[list[str]]:
     return rows
 
 
-def seeds_text(models: dict[str, dict], task: str, verdicts: Sequence[str]) -> str:
+def seeds_text(models: dict[str, dict[str, Any]], task: str, verdicts: Sequence[str]) -> str:
     """The end of the headless output for a run with several seeds: spread, each seed, the verdicts."""
     if not any(m.get("seeds") for m in models.values()):
         return ""

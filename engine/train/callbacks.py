@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import keras
 
@@ -29,10 +30,10 @@ class StreamingCallback(keras.callbacks.Callback):
         self.report = report
         self._started = time.perf_counter()
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._started = time.perf_counter()
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         self.report(
             EpochReport(
@@ -59,7 +60,7 @@ class TrainingGuard(keras.callbacks.Callback):
         self.last_epoch = 0
         """1-based number of the last epoch that ran."""
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         self.last_epoch = epoch + 1
         losses = (logs.get("loss", 0.0), logs.get("val_loss", 0.0))
@@ -70,7 +71,7 @@ class TrainingGuard(keras.callbacks.Callback):
             self.status = self.stop.reason
             self.model.stop_training = True
 
-    def on_train_end(self, logs: dict | None = None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         # Another callback (EarlyStopping, say) ended training before the planned epochs.
         if self.status is None and getattr(self.model, "stop_training", False):
             self.status = Status.STOPPED
@@ -95,7 +96,7 @@ class PreviewCallback(keras.callbacks.Callback):
         self.preview = preview
         self.report = report
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not self.every or not math.isfinite(float((logs or {}).get("loss", 0.0))):
             return
         if (epoch + 1) % self.every == 0:

@@ -35,7 +35,8 @@ def compile_function(function: Function, xla: bool = True, donate: tuple[int, ..
     if backend() == "jax":
         import jax
 
-        return jax.jit(function, donate_argnums=donate)
+        jitted: Function = jax.jit(function, donate_argnums=donate)
+        return jitted
     import tensorflow as tf
 
     return tf.function(function, jit_compile=xla)

@@ -21,7 +21,7 @@ SAMPLE_CHARS = 240
 """Characters each text sample has: room for about fifteen strings of the built-in grammar."""
 
 
-def weights_of(model: keras.Model) -> tuple[list, list]:
+def weights_of(model: keras.Model) -> tuple[list[Tensor], list[Tensor]]:
     """``model``'s weights as they are now, to hand a compiled function that calls the model statelessly.
 
     A compiled function must take the weights as arguments: JAX would otherwise bake the values it
@@ -30,7 +30,7 @@ def weights_of(model: keras.Model) -> tuple[list, list]:
     return [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]
 
 
-def _call(model: keras.Model, weights: tuple[list, list], inputs: Tensor) -> Tensor:
+def _call(model: keras.Model, weights: tuple[list[Tensor], list[Tensor]], inputs: Tensor) -> Tensor:
     return model.stateless_call(*weights, inputs, training=False)[0]
 
 
@@ -65,8 +65,8 @@ def make_closed_loop(model: keras.Model, dataset: Dataset, config: Config) -> Ca
     index, x, truth = _closed_loop_rows(dataset, config)
 
     # One compiled loop: 180 model calls cost about as much as one predict().
-    def closed_loop(weights: tuple[list, list], window_values: Tensor) -> Tensor:
-        def step(i: Tensor, carry: tuple) -> tuple:
+    def closed_loop(weights: tuple[list[Tensor], list[Tensor]], window_values: Tensor) -> Tensor:
+        def step(i: Tensor, carry: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
             window, outputs = carry
             following = _call(model, weights, ops.reshape(window, (1, -1, 1)))[0, -1, 0]
             outputs = ops.where(ops.arange(steps) == i, following, outputs)  # outputs[i] = following (NaN stays put)
@@ -142,8 +142,8 @@ def make_sampler(model: keras.Model, dataset: Dataset, config: Config) -> Callab
     built_in = dataset.source == BUILT_IN
     n_chars = len(dataset.vocab)
 
-    def generate(weights: tuple[list, list], window_codes: Tensor, noise: Tensor) -> Tensor:
-        def step(i: Tensor, carry: tuple) -> tuple:
+    def generate(weights: tuple[list[Tensor], list[Tensor]], window_codes: Tensor, noise: Tensor) -> Tensor:
+        def step(i: Tensor, carry: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
             window, written = carry
             probabilities = _call(model, weights, ops.reshape(window, (1, -1)))[0]
             logits = ops.log(probabilities + 1e-12) / config.temperature

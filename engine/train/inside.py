@@ -29,7 +29,8 @@ STATE_WINDOWS = 16
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
 
 
 def recurrent_states(layer: keras.layers.Layer, inputs: np.ndarray) -> dict[str, np.ndarray]:
@@ -97,7 +98,7 @@ def make_inside(name: str, model: keras.Model, dataset: Dataset, config: Config)
     x_val, y_val = dataset.val
     x_grad, y_grad = encoded(encode, x_val[:GRADIENT_WINDOWS]), ops.convert_to_tensor(y_val[:GRADIENT_WINDOWS])
 
-    def loss(inputs: list, weights: list, y: Tensor) -> tuple[Tensor, tuple]:
+    def loss(inputs: list[Tensor], weights: list[Tensor], y: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]:
         out = inputs[0]
         for layer, (trainable, non_trainable) in zip(after, weights, strict=True):
             out = layer.stateless_call(trainable, non_trainable, out, training=False)[0]
@@ -108,7 +109,7 @@ def make_inside(name: str, model: keras.Model, dataset: Dataset, config: Config)
 
     gradient = value_and_grad(loss)
 
-    def norms(weights: list, x: Tensor, y: Tensor) -> Tensor:
+    def norms(weights: list[Tensor], x: Tensor, y: Tensor) -> Tensor:
         _, (by_input,) = gradient([x], weights, y)
         return ops.mean(ops.norm(by_input, axis=-1), axis=0)
 

@@ -94,7 +94,9 @@ def make_cell(kind: str) -> Callable[[list[Tensor], Tensor, tuple[Tensor, ...]],
     return {"rnn": rnn, "lstm": lstm, "gru": gru}[kind]
 
 
-def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[Tensor], Tensor, Tensor], tuple]:
+def make_forward(
+    kind: str, units: int, dataset: Dataset
+) -> Callable[[list[Tensor], Tensor, Tensor], tuple[Tensor, ...]]:
     """``(weights, inputs [K, B, T…], targets [K, B…]) → (loss [K], hits [K])`` of the task's model.
 
     The loss is the one the Keras model is compiled with: the mean squared error over every
@@ -141,7 +143,7 @@ def make_forward(kind: str, units: int, dataset: Dataset) -> Callable[[list[Tens
     return forward
 
 
-def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple]:
+def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple[Tensor, ...]]:
     """The optimizer step Keras would take, applied to each replica on its own.
 
     ``update(params, gradients, state) → (params, state)``. SGD: ``w -= lr·g`` (no state). Adam
@@ -151,7 +153,7 @@ def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Te
     lr = config.learning_rate
     if config.optimizer != "adam":
 
-        def sgd(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+        def sgd(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple[Tensor, ...]:
             return [p - lr * g for p, g in zip(params, gradients, strict=True)], state
 
         return sgd
@@ -164,7 +166,7 @@ def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Te
         norm = ops.where(squares > 0, ops.sqrt(ops.where(squares > 0, squares, 1.0)), squares)
         return gradient * clipnorm / ops.maximum(norm, clipnorm)
 
-    def adam(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple:
+    def adam(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple[Tensor, ...]:
         n = len(params)
         iterations, moments, velocities = state[0] + 1.0, state[1 : 1 + n], state[1 + n :]
         alpha = lr * ops.sqrt(1.0 - ops.power(beta_2, iterations)) / (1.0 - ops.power(beta_1, iterations))
@@ -203,7 +205,9 @@ def make_replica_epoch(weights: ReplicaWeights, dataset: Dataset, config: Config
 
     gradient = value_and_grad(summed)
 
-    def step(carry: tuple, indices: Tensor, x_train: Tensor, y_train: Tensor, size: int) -> tuple:
+    def step(
+        carry: tuple[Tensor, ...], indices: Tensor, x_train: Tensor, y_train: Tensor, size: int
+    ) -> tuple[Tensor, ...]:
         params, state, total, right = carry
         (_, (losses, hits)), gradients = gradient(
             params, ops.take(x_train, indices, axis=0), ops.take(y_train, indices, axis=0)
@@ -219,7 +223,7 @@ def make_replica_epoch(weights: ReplicaWeights, dataset: Dataset, config: Config
         y_train: Tensor,
         x_val: Tensor,
         y_val: Tensor,
-    ) -> tuple:
+    ) -> tuple[Tensor, ...]:
         k = orders.shape[0]
         batches = ops.reshape(orders[:, : n_full * batch], (k, n_full, batch))
         carry = (params, state, ops.zeros((k,)), ops.zeros((k,)))

@@ -106,7 +106,8 @@ def spread_picks(count: int, limit: int) -> np.ndarray:
 def _take(values: Series, picks: np.ndarray) -> np.ndarray:
     """``values`` at ``picks``, without converting a long list as a whole."""
     if isinstance(values, np.ndarray):
-        return values[picks]
+        picked: np.ndarray = values[picks]
+        return picked
     return np.array([values[i] for i in picks.tolist()], dtype=np.float64)
 
 

@@ -73,7 +73,7 @@ class MetricsPane(Vertical):
         yield SeedsView(id="seeds-view")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str]:
         return self.query_one(DataTable)
 
     def reset(self, models: Iterable[str], run_dir: Path, task: str = "damped", seeds: int = 1) -> None:

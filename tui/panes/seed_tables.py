@@ -7,6 +7,7 @@ output prints; this only lays them out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -40,7 +41,7 @@ class SeedsView(VerticalScroll):
         text = ONE_SEED_HINT if seeds == 1 else f"Each row above is the median over {seeds} seeds; verdicts at the end."
         self.query_one("#verdicts", Label).update(text)
 
-    def show(self, metrics: dict[str, dict], task: str, verdicts: Sequence[str]) -> None:
+    def show(self, metrics: dict[str, dict[str, Any]], task: str, verdicts: Sequence[str]) -> None:
         """The run's final figures: verdicts, the spread table and the per-seed table."""
         if not any(m.get("seeds") for m in metrics.values()):
             return
