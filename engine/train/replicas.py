@@ -33,6 +33,9 @@ ReplicaEpoch = Callable[[np.ndarray], dict[str, np.ndarray]]
 """One epoch of every replica, each over its own order of the training windows (``[K, n_train]``)
 → per-replica logs as arrays of K values: ``loss``, ``val_loss`` (and accuracies for a classifier)."""
 
+Tensors = tuple[Tensor, ...]
+"""Several tensors handed on together (a scan's carry, a step's results)."""
+
 
 class ReplicaWeights:
     """The trainable weights of K same-shaped Keras models, stacked on a leading axis."""
