@@ -39,7 +39,8 @@ def compile_function(function: Function, xla: bool = True, donate: tuple[int, ..
         return jitted
     import tensorflow as tf
 
-    return tf.function(function, jit_compile=xla)
+    traced: Function = tf.function(function, jit_compile=xla)
+    return traced
 
 
 def value_and_grad(function: Function) -> Function:
