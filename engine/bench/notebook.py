@@ -1,4 +1,4 @@
-"""The seed notebook's way, kept verbatim in spirit so the benchmark can run it side by side.
+"""The notebook's way, kept verbatim in spirit so the benchmark can run it side by side.
 
 ``model.fit(..., validation_split=0.1)`` per model, one after the other, then the closed-loop
 forecast with one ``predict()`` per step, as in ``shared/seed/lstm_nb.md``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,18 +21,18 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class SeedResult:
-    """Seconds and final losses of the seed's way for one model."""
+class NotebookResult:
+    """Seconds and final losses of the notebook's way for one model."""
 
     fit_seconds: float
     forecast_seconds: float
     final_loss: float
     final_val_loss: float
-    forecast: np.ndarray
-    """The seed's ``rnn_res[20:]``: prediction k estimates ``y[window + 1 + k]``."""
+    forecast: np.ndarray[Any, np.dtype[np.float64]]
+    """The notebook's ``rnn_res[20:]``: prediction k estimates ``y[window + 1 + k]``."""
 
 
-def run_seed_model(kind: str, config: Config) -> SeedResult:
+def run_notebook_model(kind: str, config: Config) -> NotebookResult:
     """Train one model with ``fit`` and forecast with per-step ``predict``, timing each."""
     dataset = make_dataset(config)
     model = build_model(kind, config)
@@ -47,9 +47,9 @@ def run_seed_model(kind: str, config: Config) -> SeedResult:
     )
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    forecast = seed_forecast(model, dataset.targets[0, :, 0], config.window, config.n_windows)
+    forecast = notebook_forecast(model, dataset.targets[0, :, 0], config.window, config.n_windows)
     forecast_seconds = time.perf_counter() - started
-    return SeedResult(
+    return NotebookResult(
         fit_seconds,
         forecast_seconds,
         float(history.history["loss"][-1]),
@@ -58,7 +58,9 @@ def run_seed_model(kind: str, config: Config) -> SeedResult:
     )
 
 
-def seed_forecast(model: keras.Model, start: np.ndarray, window: int, steps: int) -> np.ndarray:
+def notebook_forecast(
+    model: keras.Model, start: np.ndarray[Any, np.dtype[Any]], window: int, steps: int
+) -> np.ndarray[Any, np.dtype[np.float64]]:
     """The notebook's loop: feed the last ``window`` values, append the last-step prediction."""
     result = np.asarray(start, dtype=np.float64).reshape(-1)
     for _ in range(steps):

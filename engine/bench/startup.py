@@ -2,7 +2,7 @@
 
 Everything is timed from just before the process is started: when each model's first epoch
 reaches ``history.csv``, when the process ends, and how long it takes to end after SIGINT
-sent at three moments (TensorFlow importing, the epochs compiling, training). The seed's way
+sent at three moments (TensorFlow importing, the epochs compiling, training). The notebook's way
 runs beside it as a whole process too, so the ratio includes every fixed cost on both sides.
 """
 
@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from engine.bench.suite import Figures, in_child, measure_notebook
 from engine.config.config import Config
 
 COMPILE_OFFSET = 0.3
@@ -32,7 +33,7 @@ def command(config: Config, out: Path) -> list[str]:
     return [sys.executable, "-m", "tui.cli", "--headless", *options]
 
 
-def first_epochs(config: Config, extra: tuple[str, ...] = ()) -> dict:
+def first_epochs(config: Config, extra: tuple[str, ...] = ()) -> Figures:
     """One whole run (``extra``: more options): seconds from launch to each model's first epoch on disk and to
     the process's end, its exit code and its own peak RSS."""
     with tempfile.TemporaryDirectory() as temp:
@@ -66,7 +67,7 @@ def _has_epoch(history: Path, model: str) -> bool:
         return False
 
 
-def signal_to_exit(config: Config, moment: str) -> dict:
+def signal_to_exit(config: Config, moment: str) -> Figures:
     """SIGINT at ``moment`` (``import``, ``compile`` or ``training``): seconds until the process is gone."""
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp) / "run"
@@ -93,21 +94,19 @@ MOMENTS = {"import": "TensorFlow imports", "compile": "the epochs compile", "tra
 """When :func:`signal_to_exit` sends its signal, as the table says it."""
 
 
-def measure_startup(config: Config) -> dict:
-    """First epochs and whole-process time of ours, the seed's way whole, and signal-to-exit times."""
-    from engine.bench.suite import in_child, measure_seed
-
+def measure_startup(config: Config) -> Figures:
+    """First epochs and whole-process time of ours, the notebook's way whole, and signal-to-exit times."""
     ours = first_epochs(config)
     started = time.perf_counter()
-    in_child(measure_seed, config)
-    seed_whole = time.perf_counter() - started
+    in_child(measure_notebook, config)
+    notebook_whole = time.perf_counter() - started
     signals = [signal_to_exit(config, moment) for moment in MOMENTS]
-    return {"ours": ours, "seed_whole_s": seed_whole, "signals": signals}
+    return {"ours": ours, "notebook_whole_s": notebook_whole, "signals": signals}
 
 
-def startup_table(data: dict, config: Config) -> list[str]:
+def startup_table(data: Figures, config: Config) -> list[str]:
     """Markdown rows of :func:`measure_startup`."""
-    ours, seed = data["ours"], data["seed_whole_s"]
+    ours, notebook = data["ours"], data["notebook_whole_s"]
     lines = [
         f"Startup and stopping — `rnnlstm-tui --headless`, epochs {config.epochs}, whole processes",
         "",
@@ -119,8 +118,8 @@ def startup_table(data: dict, config: Config) -> list[str]:
     ]
     lines += [
         f"| whole run, ours | {ours['whole_s']:.1f} |",
-        f"| whole run, the seed's way | {seed:.1f} |",
-        f"| speed-up, whole process | {seed / ours['whole_s']:.1f}× |",
+        f"| whole run, the notebook's way | {notebook:.1f} |",
+        f"| speed-up, whole process | {notebook / ours['whole_s']:.1f}× |",
     ]
     for row in data["signals"]:
         while_ = MOMENTS[row["moment"]]

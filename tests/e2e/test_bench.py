@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 
@@ -19,16 +20,22 @@ def test_bench_suite_runs_end_to_end_and_writes_its_tables(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads((tmp_path / "bench.json").read_text())
-    assert data["seed"]["models"]["rnn"]["train_s"] > 0 and data["ours"]["models"]["rnn"]["train_s"] > 0
+    assert data["notebook"]["models"]["rnn"]["train_s"] > 0 and data["ours"]["models"]["rnn"]["train_s"] > 0
     assert data["ours"]["peak_rss_mb"] > 100
     assert [row["epochs"] for row in data["scaling_fit"]["rows"]] == [2]
     assert data["first_frame_s"] > 0
     seeds = data["seeds"]
-    assert seeds["seeds"] == 2 and seeds["ours"]["models"]["rnn"]["n"] == 2 and seeds["seed_way_s"] > 0
+    assert seeds["seeds"] == 2 and seeds["ours"]["models"]["rnn"]["n"] == 2 and seeds["notebook_s"] > 0
     (headless, tui), *_ = data["tui_pairs"]  # the TUI a whole process in a pseudo-terminal (headless: compare's)
     assert headless["code"] == tui["code"] == 0 and tui["whole_s"] > 0 and headless["whole_s"] > 0
     assert tui["train_s"]["rnn"] > 0 and headless["epochs_per_s"]["rnn"] > 0 and tui["cpu_s"] > 0
+    # The figures carry when, where and with what they were measured.
+    assert datetime.fromisoformat(data["date"]).tzinfo is not None and "cores" in data["machine"]
+    assert data["versions"]["numpy"] and data["versions"]["rnnlstm-tui"]
+    assert "tensorflow" in data["versions"] and "textual" in data["versions"]
     markdown = (tmp_path / "bench.md").read_text()
+    assert markdown.startswith(f"Measured {data['date']}\nMachine: {data['machine']}\nVersions: rnnlstm-tui ")
+    assert "| notebook's way (s) |" in markdown and "seed's" not in markdown.lower()
     assert "| whole experiment |" in markdown and "| training seconds per model (`metrics.json`), TUI vs" in markdown
     assert "| ours, 2 seeds per model |" in markdown
     assert markdown.strip() in result.stdout

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers.core_backend import BACKEND
 
-from engine.bench.notebook import seed_forecast
+from engine.bench.notebook import notebook_forecast
 from engine.config.config import Config
 from engine.data.datasets import make_dataset
 from engine.train.forecast import make_forecaster
@@ -21,7 +21,7 @@ def test_forecast_equals_the_seeds_predict_loop() -> None:
     ours = make_forecaster(model, dataset, config)()
     # The seed's own loop (one predict() per step) for the first 25 steps: enough to show the
     # feedback is wired identically, without paying 50 ms × 180 in the suite.
-    seeds = seed_forecast(model, dataset.targets[0, :, 0], config.window, 25)
+    seeds = notebook_forecast(model, dataset.targets[0, :, 0], config.window, 25)
     np.testing.assert_allclose(ours.predicted[:25], seeds, rtol=1e-5, atol=1e-6)
     assert ours.predicted.shape == (180,)
 

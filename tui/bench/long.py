@@ -8,20 +8,30 @@ real message path, then the same keys as a user's are timed from press to repain
 
 from __future__ import annotations
 
+import asyncio
 import math
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+from engine.cli import Invocation
 from engine.config.config import Config
+from engine.experiment import Experiment
 from engine.report.events import EpochReport, EventSink, ModelFinished, Phase, RunFinished, RunStarted, Stage, Status
 from engine.report.stop import StopSignal
 from engine.train import runtime
+from tui.app import RnnLstmApp
 
+LONG_EPOCHS = 1_000_000
+"""Epochs per model in the long-history case."""
+LONG_EPOCHS_QUICK = 500
+"""Epochs per model with ``--quick``: a smoke test of the code path, not a measurement."""
 KEYS = "2121lmlm"
 """Training and Forecast tabs in turn, then log scale and smoothing, each redrawing the loss charts."""
 
 
-def synthetic_experiment(epochs: int):
+def synthetic_experiment(epochs: int) -> Experiment:
     """An engine that reports ``epochs`` falling losses per model at once, then finishes."""
 
     def experiment(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal) -> RunFinished:
@@ -44,14 +54,8 @@ def synthetic_experiment(epochs: int):
     return experiment
 
 
-def measure_long_history(epochs: int) -> dict:
+def measure_long_history(epochs: int) -> dict[str, Any]:
     """Press-to-repaint latencies (ms) of :data:`KEYS` once ``epochs`` epochs of two models are in."""
-    import asyncio
-    import tempfile
-
-    from engine.cli import Invocation
-    from tui.app import RnnLstmApp
-
     painted: list[float] = []
 
     class TimedApp(RnnLstmApp):
@@ -72,7 +76,7 @@ def measure_long_history(epochs: int) -> dict:
             super().action_toggle_smooth()
             self._stamp()
 
-    async def drive() -> dict:
+    async def drive() -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as temp:
             config = Config(epochs=epochs, forecast_every=0)
             invocation = Invocation(config=config, out=Path(temp) / "run", headless=False)
@@ -99,7 +103,7 @@ def measure_long_history(epochs: int) -> dict:
     return asyncio.run(drive())
 
 
-def long_table(data: dict) -> list[str]:
+def long_table(data: dict[str, Any]) -> list[str]:
     """Markdown rows of :func:`measure_long_history`."""
     ms = sorted(data["key_latency_ms"])
     return [

@@ -1,13 +1,15 @@
 """``python -m tui.bench``: the TUI's measurements, alone or (``--suite``) after the engine's benchmark.
 
-Time to the first frame, and alternating pairs of the same run in the TUI (driven by
-``App.run_test``) and headless, with the key-press-to-repaint latency while training. It
-lives here, not in ``engine/``, because it drives the app: the engine knows nothing of the UI.
+Time to the first frame; alternating pairs of the same run as whole processes, the TUI in a
+pseudo-terminal and ``--headless`` (:mod:`tui.bench.terminal`); the key-press-to-repaint latency
+while training (driven by ``App.run_test``); and keys with a million epochs in (:mod:`tui.bench.long`).
+It lives here, not in ``engine/``, because it drives the app: the engine knows nothing of the UI.
 Nothing here asserts on timing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import pty
@@ -19,11 +21,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from textual.message import Message
+
 from engine.bench import main as bench
 from engine.bench import suite
+from engine.bench.suite import Figures
+from engine.cli import Invocation, parse_invocation
 from engine.config.config import Config
 from engine.report.events import Stage
+from engine.train import runtime
+from tui.app import RnnLstmApp
+from tui.bench.long import LONG_EPOCHS, LONG_EPOCHS_QUICK, long_table, measure_long_history
 from tui.bench.terminal import KEY_SECONDS, SIZE, run_process
+from tui.messages import RunDone
 
 REPEATS = 6
 """TUI / headless pairs measured (1 with ``--quick``): their difference is of the order of the machine's noise."""
@@ -60,21 +70,14 @@ def measure_first_frame(extra_args: list[str]) -> float:
     return elapsed
 
 
-def measure_key_latency(config: Config) -> dict:
+def measure_key_latency(config: Config) -> Figures:
     """Key press to repaint while ``config`` trains in the app, driven by ``App.run_test`` (same process).
 
     While training runs it presses ``l`` (log scale) and ``m`` (smoothing) a few times and times
     each press until the app has handled it and repainted. (The training slowdown is measured on
     the real command instead, by :func:`tui.bench.terminal.run_process`: ``Pilot`` adds work of its own.)
     """
-    import asyncio
-
-    from engine.train import runtime
-
     runtime.prepare_device(config.device)  # TensorFlow's import is not the TUI's cost
-    from engine.cli import Invocation
-    from tui.app import RnnLstmApp
-
     painted: list[float] = []
 
     class TimedApp(RnnLstmApp):
@@ -88,7 +91,7 @@ def measure_key_latency(config: Config) -> dict:
             super().action_toggle_smooth()
             self.call_after_refresh(lambda: painted.append(time.perf_counter()))
 
-    async def drive() -> dict:
+    async def drive() -> Figures:
         with tempfile.TemporaryDirectory() as temp:
             app = TimedApp(Invocation(config=config, out=None, headless=False), run_root=Path(temp))
             latencies: list[float] = []
@@ -112,7 +115,7 @@ def measure_key_latency(config: Config) -> dict:
     return asyncio.run(drive())
 
 
-def _as_process(ours: dict) -> dict:
+def _as_process(ours: Figures) -> Figures:
     """The compare section's headless run (:func:`engine.bench.suite.measure_ours`) as :func:`run_process` gives one."""
     models = ours["models"]
     figures = {key: {m: f[key] for m, f in models.items()} for key in ("train_s", "epochs_per_s")}
@@ -126,7 +129,7 @@ def _median(values: list[float]) -> str:
     return f"{100 * values[len(values) // 2]:+.1f} % ({100 * values[0]:+.1f} … {100 * values[-1]:+.1f})"
 
 
-def tui_table(data: dict) -> list[str]:
+def tui_table(data: Figures) -> list[str]:
     """The TUI rows: first frame, the medians over alternating TUI / headless process pairs, key latency."""
     pairs = data["tui_pairs"]
     models = [m for _, tui in pairs for m in tui["train_s"]]
@@ -153,21 +156,19 @@ def tui_table(data: dict) -> list[str]:
     ]
 
 
-def measure_open(run_dir: Path) -> dict:
+def measure_open(run_dir: Path) -> Figures:
     """Opening a saved run: first frame in a pseudo-terminal, and (Pilot) until every curve is drawn."""
-    import asyncio
-
-    from engine.cli import parse_invocation
-    from tui.app import RnnLstmApp
-    from tui.messages import RunDone
-
     first_frame = measure_first_frame(["--open", str(run_dir)])
     drawn: list[float] = []
 
     async def drive() -> float:
         started = time.perf_counter()
         app = RnnLstmApp(parse_invocation(["--open", str(run_dir)]), run_dir.parent)
-        hook = lambda message: drawn.append(time.perf_counter()) if isinstance(message, RunDone) else None  # noqa: E731
+
+        def hook(message: Message) -> None:
+            if isinstance(message, RunDone):
+                drawn.append(time.perf_counter())
+
         async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -177,7 +178,7 @@ def measure_open(run_dir: Path) -> dict:
     return {"first_frame_s": first_frame, "drawn_s": asyncio.run(drive())}
 
 
-def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
+def tui_section(config: Config, data: Figures, quick: bool) -> list[str]:
     """Measure the TUI into ``data`` and return its Markdown rows."""
     data["first_frame_s"] = measure_first_frame(["--epochs", "1"])
     if quick and "ours" in data:  # a smoke test of the code path: the compare section's headless run will do
@@ -190,23 +191,18 @@ def tui_section(config: Config, data: dict, quick: bool) -> list[str]:
     return tui_table(data)
 
 
-LONG_EPOCHS = 1_000_000
-"""Epochs per model in the long-history case (500 with ``--quick``, a smoke test of the code path)."""
-
-
-def long_section(config: Config, data: dict, quick: bool) -> list[str]:
+def long_section(config: Config, data: Figures, quick: bool) -> list[str]:
     """Key latency with a million epochs in the app (see :mod:`tui.bench.long`)."""
-    from tui.bench.long import long_table, measure_long_history
-
-    data["long"] = measure_long_history(500 if quick else LONG_EPOCHS)
+    data["long"] = measure_long_history(LONG_EPOCHS_QUICK if quick else LONG_EPOCHS)
     return long_table(data["long"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The TUI section alone, or with ``--suite`` the engine's compare and scaling sections first."""
+    """The TUI section alone, or with ``--suite`` the engine's sections first, then the TUI's and the long one."""
     every = ("compare", "scaling", "listing", "seeds", "startup", "tui", "long")
-    config, args = bench.parse_args("python -m tui.bench", argv, every)
-    sections = {args.only} if args.only else set(every) - {"startup"} if args.suite else {"tui"}
+    suite = tuple(name for name in every if name != "startup")
+    config, args = bench.parse_args("python -m tui.bench", argv, every, suite)
+    sections = {args.only} if args.only else set(suite) if args.suite else {"tui"}
     extra = [section for name, section in (("tui", tui_section), ("long", long_section)) if name in sections]
     print(bench.run(config, sections - {"tui", "long"}, args.quick, args.results, extra))
     return 0

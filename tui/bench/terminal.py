@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from engine.bench.startup import command
+from engine.bench.suite import Figures
 from engine.config.config import Config
 
 SIZE = (100, 30)
@@ -38,7 +39,7 @@ LIMIT_SECONDS = 1800.0
 ENDED = ("finished", "stopped", "diverged", "error")
 
 
-def run_process(config: Config, in_terminal: bool) -> dict:
+def run_process(config: Config, in_terminal: bool) -> Figures:
     """One whole run of ``config``: headless, or the TUI in a pseudo-terminal (quit with ``q`` once it ends).
 
     Returns seconds from launch until ``metrics.json`` reports the end, each model's training seconds
