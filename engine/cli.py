@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from engine.config.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from engine.config.estimate import memory_verdict
 from engine.config.tasks import for_task
 from engine.runs.folder import RunFolderError, check_out_dir, check_run_root
+from engine.settings.declare import shorten
 from engine.train.runtime import backend_missing
 
 RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -29,8 +31,36 @@ NUMBERS = "Numbers are written plainly: 1000, 0.01, 1e-3 (no _ separators, no sp
 """How every number is typed, on the command line and in the settings form alike."""
 
 
+HELP_HINT = "rnnlstm-tui --help lists them all"
+"""Where an unknown option's error sends the user, instead of argparse's usage block."""
+
+
 class UsageError(ValueError):
     """Bad command-line input: reported as one line, exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one :class:`UsageError` line, not its eleven-line usage block
+    (which buries the one line that says what was wrong): a typo'd option is named with the nearest real one."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the error as one line (the caller prints it and exits 2, as for every bad input)."""
+        options = [option for action in self._actions for option in action.option_strings]
+        raise UsageError(usage_message(message, options))
+
+
+def usage_message(message: str, options: list[str]) -> str:
+    """argparse's ``message`` in one line: ``unknown option --epoch; did you mean --epochs? (… --help …)``."""
+    unknown = message.removeprefix("unrecognized arguments: ")
+    if unknown == message:  # "argument --epochs: expected one argument" and the like
+        return f"{message.removeprefix('argument ')} (see rnnlstm-tui --help)"
+    words = unknown.split()
+    typed = next((word.split("=", 1)[0] for word in words if word.startswith("-")), None)
+    if typed is None:  # a second saved run, or a value without its option
+        return f"unexpected argument {shorten(words[0] if words else unknown)!r} ({HELP_HINT})"
+    near = difflib.get_close_matches(typed, options, n=1)
+    guess = f"; did you mean {near[0]}?" if near else ""
+    return f"unknown option {shorten(typed)}{guess} ({HELP_HINT})"
 
 
 @dataclass(frozen=True)
@@ -50,7 +80,7 @@ class Invocation:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one option per declared setting that has a flag, plus the run's own options."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="rnnlstm-tui",
         allow_abbrev=False,  # "--epoch 5" is a typo to report, not a prefix to guess
         description="Train a SimpleRNN and an LSTM side by side on a damped oscillation, "

@@ -18,6 +18,7 @@ from typing import Any
 from engine.config.config import DEFAULT, SETTINGS
 from engine.report.events import number as shown
 from engine.report.spread import band
+from engine.settings.numbers import NOT_FINITE, NumberError, read_float
 
 
 @dataclass
@@ -133,11 +134,14 @@ def read_history(path: Path, start: int = 0) -> tuple[list[dict[str, str]], int]
 
 
 def number(text: str | None) -> float:
-    """A float from a CSV cell; NaN for anything else (a diverged epoch, a damaged cell)."""
-    try:
-        return float(text) if text is not None else math.nan
-    except ValueError:
+    """A float from a CSV cell by the one rule for numbers (``1_000`` is no number here either); a diverged
+    epoch's ``nan`` or ``inf`` as written; NaN for anything else (a damaged cell)."""
+    if text is None:
         return math.nan
+    try:
+        return read_float(text)
+    except NumberError as error:
+        return float(text.strip()) if error.reason == NOT_FINITE else math.nan
 
 
 def val_curves(path: Path) -> dict[str, Curves]:

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from engine.settings.numbers import NumberError, read_float, read_int
+
 Kind = Literal["int", "float", "choice", "list", "bool", "text"]
 
-PLAIN_INT = re.compile(r"[+-]?[0-9]+")
-PLAIN_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-"""Numbers as people type them: ASCII digits, no ``_`` separators (Python's ``int()`` takes "1_000" and "١٢")."""
-SEPARATORS = "digit separators (_) are not allowed"
 ECHO = 40
 """Characters of a typed value an error message repeats; a longer one is cut, with "…"."""
 PATH_ECHO = 120
@@ -101,29 +98,16 @@ class Setting:
     def parse(self, raw: str) -> Any:
         """The value ``raw`` stands for, or a :class:`ConfigError` saying why it stands for none.
 
-        Whole numbers only for integers ("1.5", "1e3" and "ten" are refused, not rounded);
-        finite numbers only for floats; lists are comma-separated; choices are case-insensitive.
+        Numbers follow :mod:`engine.settings.numbers`: whole numbers only for integers ("1.5", "1e3"
+        and "ten" are refused, not rounded), finite numbers only for floats, ASCII digits without
+        ``_`` separators; lists are comma-separated; choices are case-insensitive.
         """
         text = raw.strip()
-        if self.kind in ("int", "float") and "_" in text:
-            raise ConfigError(self.name, raw, self.allowed(), SEPARATORS)
-        if self.kind == "int":
-            try:
-                if PLAIN_INT.fullmatch(text):
-                    return int(text)
-            except ValueError:  # more than 4,300 digits: Python refuses to convert them
-                raise ConfigError(self.name, raw, self.allowed()) from None
-            raise ConfigError(self.name, raw, self.allowed(), "not a whole number")
-        if self.kind == "float":
-            try:
-                value = float(text)
-            except ValueError:
-                raise ConfigError(self.name, raw, self.allowed(), "not a number") from None
-            if math.isfinite(value) and not PLAIN_FLOAT.fullmatch(text):  # "١.٥" and the like
-                raise ConfigError(self.name, raw, self.allowed(), "not a number")
-            if not math.isfinite(value):
-                raise ConfigError(self.name, raw, self.allowed(), "not finite")
-            return value
+        if self.kind in ("int", "float"):
+            try:  # the one rule for numbers (engine.settings.numbers), as for a CSV cell
+                return read_int(text) if self.kind == "int" else read_float(text)
+            except NumberError as error:
+                raise ConfigError(self.name, raw, self.allowed(), error.reason) from None
         if self.kind == "list":
             return tuple(part.strip().lower() for part in text.split(","))
         if self.kind == "text":

@@ -64,9 +64,9 @@ def test_out_that_is_a_file_or_holds_a_run_is_refused(tmp_path: Path) -> None:
     assert a_file.read_text() == "keep me" and (tmp_path / "old" / "config.json").read_text() == "{}"
 
 
-def test_unknown_options_get_argparses_message(tmp_path: Path) -> None:
+def test_unknown_options_get_one_line_with_the_nearest_option(tmp_path: Path) -> None:
     result = _run(["--epoch", "5"], tmp_path)
-    assert result.returncode == 2 and "unrecognized arguments: --epoch" in result.stderr
+    assert result.returncode == 2 and "unknown option --epoch; did you mean --epochs?" in result.stderr
 
 
 def test_gpu_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def test_a_runs_that_is_a_file_is_refused_early(tmp_path: Path, monkeypatch: pyt
     [
         ("--epochs", "epochs", "1_000", "digit separators (_) are not allowed"),
         ("--lr", "learning_rate", "0.000_1", "digit separators (_) are not allowed"),
-        ("--epochs", "epochs", "١٢", "not a whole number"),
+        ("--epochs", "epochs", "١٢", "non-ASCII digits are not allowed"),
     ],
 )
 def test_numbers_with_separators_are_refused_on_the_command_line_and_in_the_form(
