@@ -23,6 +23,10 @@ RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--open DIR", "", "show a saved run (or `rnnlstm-tui DIR`); one still being written is followed live"),
     ("--runs [DIR]", "runs/", "browse the run folders under DIR: sort, filter, overlay, diff, open"),
     ("--compare DIR DIR…", "", "print what differs between runs and their metrics, as Markdown"),
+    ("--sweep NAME=V1,V2,…", "", "vary a setting across runs (NAME=A..B/N: N values); twice: a grid"),
+    ("--workers N", "from cores and memory", "sweep points run at once on this machine"),
+    ("--ray auto|ADDRESS", "", "run the sweep's points as Ray tasks (pip install 'rnnlstm-tui[ray]')"),
+    ("--resume DIR", "", "continue a sweep, skipping its finished points"),
 )
 """(option, default, help) of the options that are about the run, not the experiment."""
 RUN_ROOT = Path("runs")
@@ -76,6 +80,23 @@ class Invocation:
     """A folder of runs to browse."""
     compare: tuple[Path, ...] = ()
     """Runs to compare on the command line."""
+    sweep: SweepRequest | None = None
+    """``--sweep``, ``--workers``, ``--ray``, ``--resume`` (checked by :mod:`engine.sweep`); ``None``: not a sweep."""
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """The sweep's options as typed; :mod:`engine.sweep` checks them against the settings' declarations."""
+
+    specs: tuple[str, ...] = ()
+    """Each ``--sweep NAME=…`` as typed."""
+    workers: str | None = None
+    ray: str | None = None
+    resume: Path | None = None
+    fixed: tuple[str, ...] = ()
+    """Settings also given with their own flag: a sweep may not vary those."""
+    argv: tuple[str, ...] = ()
+    """The command line, kept in ``sweep.json``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--open", metavar="DIR", type=Path, help=RUN_OPTIONS[2][2])
     parser.add_argument("--runs", metavar="DIR", type=Path, nargs="?", const=Path("runs"), help=RUN_OPTIONS[3][2])
     parser.add_argument("--compare", metavar="DIR", type=Path, nargs="+", help=RUN_OPTIONS[4][2])
+    sweep_options = RUN_OPTIONS[5:9]
+    parser.add_argument("--sweep", metavar="NAME=VALUES", action="append", help=sweep_options[0][2])
+    parser.add_argument("--workers", metavar="N", help=f"{sweep_options[1][2]} (default {sweep_options[1][1]})")
+    parser.add_argument("--ray", metavar="auto|ADDRESS", help=sweep_options[2][2])
+    parser.add_argument("--resume", metavar="DIR", type=Path, help=sweep_options[3][2])
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, nargs="?", help="a saved run to show (like --open)")
     return parser
 
@@ -165,11 +191,26 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         raise UsageError(str(error)) from None
     if opened is not None or compare:
         for folder in (*([opened] if opened is not None else []), *compare):
-            if not (folder / "config.json").is_file() and not (folder / "metrics.json").is_file():
+            if not any((folder / name).is_file() for name in ("config.json", "metrics.json", "sweep.json")):
                 raise UsageError(f"{folder}: not a run folder (no config.json or metrics.json); allowed: a run folder")
     if args.runs is not None and not args.runs.is_dir():
         raise UsageError(f"--runs {args.runs}: not a folder; allowed: a folder of run folders, such as runs")
-    return Invocation(config, args.out, args.headless, opened, args.runs, compare)
+    sweep = sweep_request(args, argv, opened is not None or bool(compare) or args.runs is not None)
+    return Invocation(config, args.out, args.headless, opened, args.runs, compare, sweep)
+
+
+def sweep_request(args: argparse.Namespace, argv: list[str] | None, showing: bool) -> SweepRequest | None:
+    """The sweep's options, or ``None`` when none is given; refuses them where they mean nothing."""
+    given = [flag for flag in ("sweep", "workers", "ray", "resume") if getattr(args, flag) is not None]
+    if not given:
+        return None
+    if showing:
+        raise UsageError(f"--{given[0]}: not with --open, --runs or --compare; allowed: a sweep or a saved run")
+    if args.sweep is None and args.resume is None:
+        raise UsageError(f"--{given[0]}: only with --sweep or --resume; allowed: --sweep NAME=V1,V2,…")
+    fixed = tuple(spec.name for spec in SETTINGS if getattr(args, spec.name, None) is not None)
+    line = tuple(sys.argv[1:] if argv is None else argv)
+    return SweepRequest(tuple(args.sweep or ()), args.workers, args.ray, args.resume, fixed, line)
 
 
 def message_for(error: ConfigError, typed: str | None = None) -> str:

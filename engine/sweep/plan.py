@@ -1,0 +1,186 @@
+"""A sweep's plan: its points (each a checked config), how many workers, and what it will cost.
+
+Said before anything loads: points × seeds × models, a rough time, the peak memory, and a refusal when
+even one point cannot fit in the memory the machine has free. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from engine.config.config import SETTING, Config, ConfigError, phrase
+from engine.config.estimate import available_mb, peak_mb
+from engine.sweep.grid import Axis, SweepError, check_axes, value_text
+
+MAX_WORKERS = 64
+DRIVER_MB = 120.0
+"""The driver process (this one): the settings, the sweep folder, the headless lines; no TensorFlow."""
+STARTUP_S = {"tensorflow": 6.0, "jax": 3.0}
+"""Loading the backend, once per worker (measured on 2 cores: see engine/sweep/README.md)."""
+POINT_S = 3.0
+"""Per point and model: building, compiling, the final forecast and saving (measured, rounded)."""
+STEP_S = {"rnn": 4e-6, "gru": 9e-6, "lstm": 10e-6}
+"""Seconds per time step of one batch at 32 units, one seed, once compiled (measured, rounded)."""
+SHARE = 0.7
+"""Of each further worker, the share that adds speed on a machine with as many cores: a run already
+keeps one core per model busy part of the time (measured: 2 workers on 2 cores, ≈1.4× one)."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the grid: its values, its folder's name, its checked config."""
+
+    index: int
+    """0-based, in grid order (the first axis outermost)."""
+    values: dict[str, Any]
+    """``Config`` field → value."""
+    name: str
+    """Its run folder inside the sweep folder: ``03-lr-0.01_units-8``."""
+    config: Config
+
+    def label(self, axes: tuple[Axis, ...]) -> str:
+        """``length=25`` or ``lr=0.01, units=8``, as the user typed the names."""
+        return ", ".join(f"{axis.key}={value_text(self.values[axis.name])}" for axis in axes)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided before the first point starts."""
+
+    base: Config
+    axes: tuple[Axis, ...]
+    points: tuple[Point, ...]
+    workers: int
+    point_mb: float
+    """The largest point's estimated peak memory: what one worker may come to hold."""
+    free_mb: float | None
+    seconds: float
+    """A rough estimate of the whole sweep's wall time on this machine."""
+
+    @property
+    def trainings(self) -> int:
+        """Points × seeds × models."""
+        return len(self.points) * self.base.seeds * len(self.base.models)
+
+    @property
+    def peak_mb(self) -> float:
+        """Every worker at its largest point, and the driver."""
+        return self.workers * self.point_mb + DRIVER_MB
+
+    def lines(self, runner: str = "local") -> list[str]:
+        """The plan in words, as headless prints it and the view shows it."""
+        shape = " × ".join(f"{len(a.values)} {a.key}" for a in self.axes)
+        values = "; ".join(f"{a.key} = {', '.join(value_text(v) for v in a.values)}" for a in self.axes)
+        seeds, models = self.base.seeds, len(self.base.models)
+        free = f" of {self.free_mb / 1024:.1f} GB free" if self.free_mb is not None else ""
+        where = f"{self.workers} worker{'s' if self.workers > 1 else ''}" if runner == "local" else f"Ray {runner}"
+        return [
+            f"sweep: {shape} = {len(self.points)} points × {seeds} seeds × {models} models = {self.trainings} "
+            f"trainings ({values})",
+            f"runs on {where}; roughly {duration(self.seconds)} (an estimate from the settings, ±50 %); "
+            f"peak memory about {self.peak_mb / 1024:.1f} GB{free}",
+        ]
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``6 min``, ``2.5 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def folder_name(index: int, count: int, axes: tuple[Axis, ...], values: dict[str, Any]) -> str:
+    """``03-lr-0.01_units-8``: the grid position first, so folders list in grid order."""
+    width = max(2, len(str(count)))
+    parts = "_".join(f"{axis.key}-{value_text(values[axis.name])}" for axis in axes)
+    return f"{index + 1:0{width}d}-{parts}"
+
+
+def make_points(base: Config, axes: tuple[Axis, ...]) -> tuple[Point, ...]:
+    """Every point of the grid, each config checked whole (dependent bounds too)."""
+    check_axes(list(axes))
+    combos = list(itertools.product(*(axis.values for axis in axes)))
+    points = []
+    for index, combo in enumerate(combos):
+        values = {axis.name: value for axis, value in zip(axes, combo, strict=True)}
+        try:
+            config = base.replace(**values)
+        except ConfigError as error:
+            raise SweepError(point_problem(axes, combo, error)) from None
+        points.append(Point(index, values, folder_name(index, len(combos), axes, values), config))
+    return tuple(points)
+
+
+def point_problem(axes: tuple[Axis, ...], combo: tuple[Any, ...], error: ConfigError) -> str:
+    """The line for a point whose config is refused: the swept value, or the setting it breaks."""
+    said = " with ".join(f"{axis.key}={value_text(v)}" for axis, v in zip(axes, combo, strict=True))
+    own = next((axis for axis in axes if axis.name == error.field_name), None)
+    if own is not None and len(axes) == 1:
+        return f"--sweep {said}: {error.reason}; allowed: {error.allowed}"
+    spec = SETTING.get(error.field_name)
+    name = spec.flag if spec is not None and spec.flag else error.field_name
+    return f"--sweep {said}: then {phrase(error, name)}"
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def make_plan(base: Config, axes: tuple[Axis, ...], workers: int | None, *, local: bool = True) -> Plan:
+    """The plan, or a :class:`SweepError` for a grid that cannot fit the machine's memory.
+
+    ``workers`` as asked (``None``: as many as the cores, the points and the free memory allow).
+    ``local`` is false for a Ray cluster elsewhere, whose memory cannot be known from here.
+    """
+    points = make_points(base, axes)
+    point_mb = max(peak_mb(p.config) for p in points)
+    free = available_mb() if local else None
+    if free is not None and point_mb + DRIVER_MB > free:
+        raise SweepError(
+            f"--sweep: the largest point needs about {point_mb / 1024:.1f} GB, but {free / 1024:.1f} GB is free; "
+            "allowed: fewer units, models or seeds"
+        )
+    fits = MAX_WORKERS if free is None else max(1, int((free - DRIVER_MB) // point_mb))
+    if workers is None:
+        workers = max(1, min(cores(), len(points), fits))
+    elif free is not None and workers > fits:
+        raise SweepError(
+            f"--workers {workers}: each may need about {point_mb / 1024:.1f} GB and {free / 1024:.1f} GB is free; "
+            f"allowed: --workers {fits} or fewer"
+        )
+    seconds = estimate_seconds(base.backend, [p.config for p in points], workers)
+    return Plan(base, axes, points, workers, point_mb, free, seconds)
+
+
+def point_seconds(config: Config) -> float:
+    """A rough wall time of one point once its worker has loaded the backend."""
+    steps = config.length if config.task == "adding" else config.window
+    batches = math.ceil(config.n_train / config.batch_size)
+    width = max(1.0, config.units / 32) ** 2  # a step's arithmetic grows with units², but not below a floor
+    replicas = 1 + 0.5 * (config.seeds - 1)  # seeds ride one compiled call: each further one costs about half
+    training = sum(STEP_S[kind] for kind in config.models) * batches * steps * width * replicas * config.epochs
+    return POINT_S * len(config.models) + training
+
+
+def estimate_seconds(backend: str, configs: list[Config], workers: int) -> float:
+    """A rough wall time of the whole sweep: start-up once per worker, then the points shared out."""
+    parallel = 1 + SHARE * (min(workers, cores(), len(configs)) - 1)
+    return STARTUP_S[backend] + sum(point_seconds(c) for c in configs) / parallel
+
+
+def workers_value(raw: str | None) -> int | None:
+    """``--workers N`` as typed: a whole number from 1 to :data:`MAX_WORKERS` (``None`` when not given)."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise SweepError(f"--workers {raw}: not allowed; allowed: an integer from 1 to {MAX_WORKERS}")
+    return int(text)

@@ -1,0 +1,106 @@
+"""The lesson of a sweep, in words computed from hand-made numbers: a horizon, none, all failing, no single one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.sweep.lesson import Mark, comparison, horizon, lesson_lines
+from engine.sweep.reader import AxisInfo, ModelCell, PointInfo, SweepInfo
+
+ADDING = "the adding problem"
+
+
+def marks(*counts: tuple[int, int], values: tuple[Any, ...] = (10, 25, 50, 100, 200)) -> list[Mark]:
+    return [Mark(v, solved, of) for v, (solved, of) in zip(values, counts, strict=True)]
+
+
+def test_a_horizon_is_where_a_model_stops_solving() -> None:
+    said = horizon("SimpleRNN", "T", marks((3, 3), (3, 3), (0, 3), (0, 3), (0, 3)), ADDING)
+    assert said == "SimpleRNN solves the adding problem up to T = 25 (3 of 3 seeds) and fails from T = 50"
+
+
+def test_seeds_that_still_solve_past_the_horizon_are_counted_and_order_does_not_matter() -> None:
+    shuffled = [Mark(50, 1, 3), Mark(10, 2, 3), Mark(200, 0, 3), Mark(25, 3, 3), Mark(100, 0, 3)]
+    said = horizon("SimpleRNN", "T", shuffled, ADDING)
+    assert said == (
+        "SimpleRNN solves the adding problem up to T = 25 (3 of 3 seeds) and fails from T = 50 "
+        "(1 of 3 seeds solve it there)"
+    )
+
+
+def test_every_point_solved_or_none_is_no_horizon_in_this_range() -> None:
+    assert horizon("LSTM", "T", marks(*[(3, 3)] * 5)) == "LSTM solves every T up to 200"
+    assert horizon("LSTM", "T", marks(*[(3, 3)] * 5), ADDING) == "LSTM solves the adding problem at every T up to 200"
+    none = horizon("SimpleRNN", "T", marks(*[(0, 3)] * 5), ADDING)
+    assert none == "SimpleRNN does not solve the adding problem at any T from 10 to 200: no horizon in this range"
+    some = horizon("SimpleRNN", "T", marks((1, 3), (0, 3), (0, 3), (0, 3), (0, 3)))
+    assert some == "SimpleRNN solves no T from 10 to 200 (some seeds do at T = 10): no horizon in this range"
+
+
+def test_a_model_that_starts_solving_and_one_that_zigzags() -> None:
+    rising = horizon("LSTM", "units", marks((0, 3), (1, 3), (2, 3), values=(8, 32, 128)))
+    assert rising == "LSTM fails up to units = 32 and solves from units = 128 (2 of 3 seeds)"
+    zigzag = horizon("GRU", "T", marks((3, 3), (0, 3), (3, 3), (0, 3), (0, 3)), ADDING)
+    assert (
+        zigzag == "GRU solves the adding problem at T = 10, 50 but not at 25, 100, 200: no single horizon in this range"
+    )
+
+
+def test_choices_are_named_not_ordered() -> None:
+    said = horizon("LSTM", "optimizer", [Mark("sgd", 0, 3), Mark("adam", 3, 3)], numeric=False)
+    assert said == "LSTM solves with optimizer = adam, not with sgd"
+
+
+def test_without_a_solved_mark_the_verdicts_say_where_a_model_is_lower() -> None:
+    said = comparison("LSTM", "SimpleRNN", "lr", [(0.001, "even"), (0.01, "first"), (0.1, "first"), (1, "second")])
+    assert said == (
+        "LSTM's final val loss is lower than SimpleRNN's at lr = 0.01, 0.1; "
+        "SimpleRNN's final val loss is lower than LSTM's at lr = 1; no clear difference between them at lr = 0.001"
+    )
+    assert comparison("LSTM", "SimpleRNN", "lr", [(0.1, "even"), (1, "even")]) == (
+        "no clear difference between them at every lr tried"
+    )
+
+
+def point(index: int, values: dict[str, Any], solved: dict[str, int], verdict: list[float] | None = None) -> PointInfo:
+    cells = {m: ModelCell(m, 0.1, 0.1, 0.1, k, 3, 3) for m, k in solved.items()}
+    verdicts = [{"first": "LSTM", "second": "SimpleRNN", "interval": verdict}] if verdict else []
+    return PointInfo(index, values, f"p{index}", "finished", Path("."), cells=cells, verdicts=verdicts,
+                     solved_below=0.01 if solved else None)  # fmt: skip
+
+
+def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() -> None:
+    info = SweepInfo(
+        Path("."),
+        task="adding",
+        base={"models": ["rnn", "lstm"], "seeds": 3},
+        axes=[AxisInfo("length", "length", "T", [10, 50]), AxisInfo("units", "units", "units", [8, 32])],
+        points=[
+            point(0, {"length": 10, "units": 8}, {"rnn": 3, "lstm": 3}),
+            point(1, {"length": 10, "units": 32}, {"rnn": 3, "lstm": 3}),
+            point(2, {"length": 50, "units": 8}, {"rnn": 0, "lstm": 0}),
+            point(3, {"length": 50, "units": 32}, {"rnn": 0, "lstm": 3}),
+        ],
+    )
+    assert lesson_lines(info) == [
+        "With units = 8: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50; "
+        "LSTM solves up to T = 10 (3 of 3 seeds) and fails from T = 50.",
+        "With units = 32: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50; "
+        "LSTM solves every T up to 50.",
+    ]
+    info.points[3].status = "running"
+    assert lesson_lines(info)[-1] == "(3 of 4 points finished: the lesson reads only those.)"
+
+
+def test_the_lesson_of_a_task_without_a_solved_mark_reads_the_verdicts() -> None:
+    info = SweepInfo(
+        Path("."),
+        task="damped",
+        base={"models": ["rnn", "lstm"], "seeds": 3},
+        axes=[AxisInfo("learning_rate", "lr", "lr", [0.01, 0.1])],
+        points=[point(0, {"learning_rate": 0.01}, {}, [0.2, 0.5]), point(1, {"learning_rate": 0.1}, {}, [0.5, 2.0])],
+    )
+    assert lesson_lines(info) == [
+        "LSTM's final val loss is lower than SimpleRNN's at lr = 0.01; no clear difference between them at lr = 0.1."
+    ]
