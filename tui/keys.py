@@ -49,7 +49,8 @@ BINDINGS: list[Binding] = [
         for n, tab in enumerate(TAB_IDS, 1)
     ),
 ]
-"""``s`` is Start or Stop, whichever applies (``check_action`` hides the other); ``1``–``4`` switch tabs.
+"""``s`` is Start or Stop, whichever applies (``check_action`` hides the other); ``1``–``6`` switch tabs, one
+key per ``TAB_IDS``, kept out of the Footer (the key panel lists them by tab name).
 ctrl+c quits too, with priority so that it works in the settings form's text fields as well."""
 
 
