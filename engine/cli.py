@@ -25,7 +25,7 @@ RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--compare DIR DIR…", "", "print what differs between runs and their metrics, as Markdown"),
     ("--sweep NAME=V1,V2,…", "", "vary a setting across runs (NAME=A..B/N: N values); twice: a grid"),
     ("--workers N", "from cores and memory", "sweep points run at once on this machine"),
-    ("--ray auto|ADDRESS", "", "run the sweep's points as Ray tasks (pip install 'rnnlstm-tui[ray]')"),
+    ("--ray ADDRESS", "", "run the sweep's points as Ray tasks: auto (a local Ray) or a cluster's HOST:PORT"),
     ("--resume DIR", "", "continue a sweep, skipping its finished points"),
 )
 """(option, default, help) of the options that are about the run, not the experiment."""
@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_options = RUN_OPTIONS[5:9]
     parser.add_argument("--sweep", metavar="NAME=VALUES", action="append", help=sweep_options[0][2])
     parser.add_argument("--workers", metavar="N", help=f"{sweep_options[1][2]} (default {sweep_options[1][1]})")
-    parser.add_argument("--ray", metavar="auto|ADDRESS", help=sweep_options[2][2])
+    parser.add_argument("--ray", metavar="ADDRESS", help=f"{sweep_options[2][2]} (pip install 'rnnlstm-tui[ray]')")
     parser.add_argument("--resume", metavar="DIR", type=Path, help=sweep_options[3][2])
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, nargs="?", help="a saved run to show (like --open)")
     return parser
