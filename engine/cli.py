@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import difflib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -14,6 +15,7 @@ from engine.config.config import DEFAULT, SETTING, SETTINGS, Config, ConfigError
 from engine.config.estimate import memory_verdict
 from engine.config.tasks import for_task
 from engine.runs.folder import RunFolderError, check_out_dir, check_run_root
+from engine.runs.paths import shown
 from engine.settings.declare import shorten
 from engine.train.runtime import backend_missing
 
@@ -191,12 +193,21 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
         raise UsageError(str(error)) from None
     if opened is not None or compare:
         for folder in (*([opened] if opened is not None else []), *compare):
-            if not any((folder / name).is_file() for name in ("config.json", "metrics.json", "sweep.json")):
-                raise UsageError(f"{folder}: not a run folder (no config.json or metrics.json); allowed: a run folder")
-    if args.runs is not None and not args.runs.is_dir():
-        raise UsageError(f"--runs {args.runs}: not a folder; allowed: a folder of run folders, such as runs")
+            if not any(_is(Path.is_file, folder / name) for name in ("config.json", "metrics.json", "sweep.json")):
+                said = "not a run folder (no config.json or metrics.json)"
+                raise UsageError(f"{shown(folder)}: {said}; allowed: a run folder")
+    if args.runs is not None and not _is(Path.is_dir, args.runs):
+        raise UsageError(f"--runs {shown(args.runs)}: not a folder; allowed: a folder of run folders, such as runs")
     sweep = sweep_request(args, argv, opened is not None or bool(compare) or args.runs is not None)
     return Invocation(config, args.out, args.headless, opened, args.runs, compare, sweep)
+
+
+def _is(test: Callable[[Path], bool], path: Path) -> bool:
+    """``test(path)``, false where the system refuses the path itself (a name too long) instead of raising."""
+    try:
+        return test(path)
+    except OSError:
+        return False
 
 
 def sweep_request(args: argparse.Namespace, argv: list[str] | None, showing: bool) -> SweepRequest | None:

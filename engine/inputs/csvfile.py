@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
+from engine.inputs.files import FileRefused, file_identity, read_regular
 from engine.settings.declare import ConfigError, shorten
 from engine.settings.numbers import NOT_A_NUMBER, NOT_FINITE, NumberError, looks_like_number, read_float, read_int
 
 MAX_ROWS = 1_000_000
 """More rows than this are refused: the windows alone would not fit a laptop's memory."""
 MAX_BYTES = 200 * 1024 * 1024
+"""Bytes read at most from a CSV file (the text task has its own limit)."""
 WIDE_MARKS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -53,20 +53,15 @@ class Column:
 
 
 def read_text_file(path_text: str, field: str, kind: str, max_bytes: int = MAX_BYTES) -> str:
-    """The whole file as text; refuses a missing, unreadable, too big, binary or non-UTF-8 file by name."""
+    """The whole file as text; refuses a missing, unreadable, too big, binary or non-UTF-8 file by name,
+    and anything that is not a regular file (a device, pipe or socket) before opening it."""
     allowed = f"a readable UTF-8 {kind} file"
-    path = Path(path_text).expanduser()
     if not path_text.strip():
         raise ConfigError(field, path_text, allowed, "no file given")
-    if not path.exists():
-        raise ConfigError(field, path_text, allowed, "no such file")
-    if path.is_dir():
-        raise ConfigError(field, path_text, allowed, "is a folder")
-    if not os.access(path, os.R_OK):
-        raise ConfigError(field, path_text, allowed, "not readable (permission denied)")
-    if path.stat().st_size > max_bytes:
-        raise ConfigError(field, path_text, allowed, f"larger than {max_bytes // 2**20} MB")
-    data = path.read_bytes()
+    try:
+        data = read_regular(path_text, max_bytes)
+    except FileRefused as error:
+        raise ConfigError(field, path_text, allowed, error.reason) from None
     if (wide := _wide_encoding(data)) is not None:
         raise ConfigError(field, path_text, allowed, wide)
     if (nul := data.find(b"\0")) >= 0:
@@ -97,9 +92,7 @@ def _wide_encoding(data: bytes) -> str | None:
 
 def read_column(path_text: str, column: str) -> Column:
     """Read ``column`` (a header name, or a 0-based index) of the CSV file at ``path_text``."""
-    path = Path(path_text).expanduser()
-    stat = path.stat() if path.is_file() else None
-    return _read_column(path_text, column, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    return _read_column(path_text, column, *file_identity(path_text))
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine.inputs.csvfile import read_text_file
+from engine.inputs.files import file_identity
 
 MAX_TEXT_BYTES = 50 * 1024 * 1024
 REBER_STRINGS = 3000
@@ -66,10 +67,7 @@ def load_corpus(path: str, seed: int) -> Corpus:
 
     Cached on the file's identity: validation and the engine both need it, and it may be 50 MB.
     """
-    from pathlib import Path
-
-    stat = Path(path).expanduser().stat() if path.strip() and Path(path).expanduser().is_file() else None
-    return _load_corpus(path, seed, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    return _load_corpus(path, seed, *file_identity(path))
 
 
 @lru_cache(maxsize=2)
