@@ -30,7 +30,6 @@ from engine.runs.reader import read_run
 from engine.runs.replay import config_of, replay_run
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
-from tui.live import LiveView
 from tui.panes.guide import GuidePane
 from tui.panes.inside import InsidePane
 from tui.panes.metrics import MetricsPane
@@ -40,6 +39,7 @@ from tui.panes.training import TrainingPane
 from tui.runner import Run, RunFolders, free_name
 from tui.screens.runs import RunsScreen
 from tui.screens.settings import SettingsScreen
+from tui.sweep_app import SweepControl, SweepScreen
 
 PANES = (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane, InsidePane)
 TABS = dict(zip(TAB_IDS, PANES, strict=True))
@@ -51,7 +51,7 @@ RUN_ACTIONS = frozenset(
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
 
-class RnnLstmApp(LiveView):
+class RnnLstmApp(SweepControl):
     """Train the configured models live and compare them; see ``BINDINGS`` for the keys.
 
     ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go under
@@ -81,7 +81,7 @@ class RnnLstmApp(LiveView):
         autostart: bool = True,
         driver_class: type[Driver] | None = None,
     ) -> None:
-        super().__init__(source if isinstance(source, Config) else source.config, driver_class=driver_class)
+        super().__init__(source, driver_class=driver_class)  # SweepControl keeps the sweep it asks for, if any
         self.experiment = experiment
         self.folders = RunFolders(run_root, None if isinstance(source, Config) else source.out)
         self.autostart = autostart
@@ -109,7 +109,9 @@ class RnnLstmApp(LiveView):
         self._fit_screen(self.size)
         if self.autostart or self.opening is not None:
             self.state = "starting"  # not "idle": something is about to happen
-        if self.opening is not None:
+        if self.sweeping is not None:  # a sweep to run or a sweep folder to show: its screen (tui.sweep_app)
+            self.call_after_refresh(self.show_sweep, self.sweeping, self.run_root)
+        elif self.opening is not None:
             self.call_after_refresh(self.show_saved, self.opening)
         elif self.browsing is not None:
             self.call_after_refresh(self.action_runs, self.browsing)
@@ -183,10 +185,10 @@ class RnnLstmApp(LiveView):
         self.action_hide_help_panel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in RUN_ACTIONS and isinstance(self.screen, (SettingsScreen, RunsScreen)):
+        if action in RUN_ACTIONS and isinstance(self.screen, (SettingsScreen, RunsScreen, SweepScreen)):
             return False
-        if action == "hide_keys":
-            return bool(self.screen.query("HelpPanel"))
+        if action in ("hide_keys", "sweep"):  # escape: closes the keys panel, else goes back to a sweep
+            return bool(self.screen.query("HelpPanel")) if action == "hide_keys" else self.can_show_sweep()
         if action == "window":  # the arrows choose a window only on the Inside tab; elsewhere they move focus
             return self.query_one(TabbedContent).active == "inside"
         if action == "toggle_seeds":  # only a finished run with several seeds has a per-seed table
@@ -273,6 +275,7 @@ class RnnLstmApp(LiveView):
 
     async def action_quit(self) -> None:
         """Stop every run, give the engine a moment to write its folder, then exit regardless."""
+        await self.end_sweep()  # a sweep's points first: interrupted, for --resume
         for run in self.runs:
             run.stop.request(Status.INTERRUPTED)  # a run the user had already stopped stays "stopped"
         waited = [run for run in self.runs if not run.superseded]  # a replaced run's folder is removed, not finished

@@ -15,9 +15,6 @@ from engine.sweep.grid import SweepError
 from engine.sweep.headless import prepare, report_text, run_sweep_headless
 from engine.sweep.reader import is_sweep, read_sweep
 
-SWEEP_VIEW = "the TUI has no sweep view yet; allowed: add --headless (a line per point, then the table and lesson)"
-"""Said for a sweep without --headless until the sweep view lands."""
-
 
 def exit_now(code: int) -> int:
     """End the process with ``code`` once the run is written, skipping the interpreter's teardown.
@@ -42,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         fail(str(error))
     if invocation.sweep is not None or (invocation.open is not None and is_sweep(invocation.open)):
-        return sweep_main(invocation)
+        return sweep_main(invocation, closed)
     if invocation.compare or (invocation.headless and (invocation.open or invocation.runs)):
         named = [*invocation.compare, *([invocation.open] if invocation.open else [])]
         runs = [read_run(path) for path in named] if named else list_runs(invocation.runs or Path("runs"))
@@ -50,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if invocation.headless:
         return run_headless(invocation)
+    return run_tui(invocation, closed)
+
+
+def run_tui(invocation: Invocation, closed: list[str]) -> int:
+    """Open the TUI in this terminal, or say in one line why it cannot run here (``closed``: streams found closed)."""
     # The screen is drawn on stderr, keys come from stdin, the run folder is printed on stdout.
     if closed:
         # The line goes where someone may read it: stderr, or stdout when stderr is the closed one.
@@ -70,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     return run_in_terminal(invocation)
 
 
-def sweep_main(invocation: Invocation) -> int:
-    """A sweep to run (``--sweep``, ``--resume``) or a sweep folder to show: headless only, for now."""
+def sweep_main(invocation: Invocation, closed: list[str]) -> int:
+    """A sweep to run (``--sweep``, ``--resume``) or a sweep folder to show: with log lines, or in the TUI's
+    sweep view (tui/sweep_app.py), which loads no TensorFlow: the points train in worker processes."""
     if invocation.sweep is None:  # a sweep folder opened
         assert invocation.open is not None
         if not invocation.headless:
-            fail(SWEEP_VIEW)
+            return run_tui(invocation, closed)
         print(report_text(read_sweep(invocation.open)), end="")
         return 0
     if invocation.headless:
@@ -84,7 +87,7 @@ def sweep_main(invocation: Invocation) -> int:
         prepare(invocation)  # bad options are named first, as they would be with --headless
     except SweepError as error:
         fail(str(error))
-    fail(SWEEP_VIEW)
+    return run_tui(invocation, closed)
 
 
 def entry() -> int:

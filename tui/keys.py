@@ -35,6 +35,7 @@ BINDINGS: list[Binding] = [
         "right", "window(1)", "Window", show=False, priority=True, tooltip="Inside tab: the next validation window"
     ),
     Binding("escape", "hide_keys", "Hide keys", show=False, tooltip="Close the keys panel"),
+    Binding("escape", "sweep", "Sweep", tooltip="Back to the sweep's table and chart (tui/sweep_app.py)", id="sweep"),
     Binding("q", "quit", "Quit", tooltip="Stop training and quit", id="quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
     *(

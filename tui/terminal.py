@@ -100,8 +100,11 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
     # The run on screen failed (a full disk, say): the exit code and one line say so, as headless does.
     failed = app.current.error if app.current is not None and app.current.owns_folder else None
     with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone
-        if run_dir is not None:
+        owned = app.current is not None and app.current.owns_folder  # a sweep's point shown is not this run's
+        if run_dir is not None and (app.sweep_path is None or owned):
             print(f"run folder: {run_dir}", flush=True)
+        for line in app.farewell():  # a sweep: its folder, and how to resume it if it was stopped
+            print(line, flush=True)
         if failed is not None:
             print(f"rnnlstm-tui: error: {type(failed).__name__}: {failed}{failure_note(run_dir)}", file=sys.stderr)
         elif app.return_code and kept is not None:
