@@ -10,6 +10,7 @@ from pathlib import Path
 from engine.cli import Invocation, UsageError, fail, parse_invocation
 from engine.headless import run_headless
 from engine.runs.reader import compare_report, list_runs, read_run
+from engine.settings.declare import PATH_ECHO, shorten
 from engine.streams import mend_std_streams
 from engine.sweep.grid import SweepError
 from engine.sweep.headless import prepare, report_text, run_sweep_headless
@@ -77,9 +78,12 @@ def sweep_main(invocation: Invocation, closed: list[str]) -> int:
     sweep view (tui/sweep_app.py), which loads no TensorFlow: the points train in worker processes."""
     if invocation.sweep is None:  # a sweep folder opened
         assert invocation.open is not None
+        info = read_sweep(invocation.open)
+        if info.problem and not info.points:  # nothing in it can be shown: one line, exit 2, as for a run folder
+            fail(f"{shorten(str(invocation.open), PATH_ECHO)}: cannot be shown: {info.problem}")
         if not invocation.headless:
             return run_tui(invocation, closed)
-        print(report_text(read_sweep(invocation.open)), end="")
+        print(report_text(info), end="")
         return 0
     if invocation.headless:
         return run_sweep_headless(invocation)

@@ -3,7 +3,7 @@ tabs and back, a folder being written, a sweep the app runs and stops, and no Te
 
 No training: sweep folders are written by the engine's own folder writer and runner
 (:class:`engine.sweep.folder.SweepFolder`, :func:`engine.sweep.runner.run_sweep`) with made-up points
-(tests/helpers/sweep_helpers.py), plus a ``history.csv`` written by the engine's run-folder writer.
+(tests/helpers/sweep_folders.py), plus a ``history.csv`` written by the engine's run-folder writer.
 Snapshots: ``pytest -n 0 tests/tui/test_sweep_view.py --snapshot-update``, then look at the SVGs."""
 
 from __future__ import annotations
@@ -11,27 +11,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.sweep_helpers import Inline, fake_point, made_up_loss
+from helpers.sweep_folders import Held, epochs_of, made_sweep, with_history
+from helpers.sweep_helpers import Inline, fake_point
 from textual.pilot import Pilot
 
 from engine.cli import parse_invocation
 from engine.config.config import Config
-from engine.report.events import EpochReport
 from engine.runs.folder import RunFolder
-from engine.sweep.events import Message, PointDone, PointProgress, PointStarted
 from engine.sweep.folder import SweepFolder
-from engine.sweep.headless import prepare
 from engine.sweep.reader import SWEEP_JSON
-from engine.sweep.runner import run_sweep
-from engine.sweep.worker import PointJob, Send, Work
+from engine.sweep.worker import PointJob
 from tui.app import RnnLstmApp
 from tui.charts.plots import CurveChart
 from tui.charts.sweep import SweepChart
+from tui.cli import main
 from tui.panes.sweep_maps import LEVELS, SweepMaps
 from tui.panes.sweep_table import PointsTable
 from tui.screens.sweep import SweepScreen
@@ -40,40 +37,7 @@ ONE = ["--task", "adding", "--sweep", "length=10,25,50,100,200", "--seeds", "3"]
 TWO = ["--task", "adding", "--sweep", "lr=0.001,0.01,0.1", "--sweep", "units=8,32", "--seeds", "3"]
 SMALL = ["--task", "adding", "--sweep", "length=10,25,50", "--seeds", "2", "--epochs", "6"]
 SIZE = (100, 30)
-
-
-def epochs_of(config: Config, model: str) -> list[EpochReport]:
-    """Falling val losses that end at the point's made-up final ones, a value per seed."""
-    reports = []
-    for epoch in range(1, config.epochs + 1):
-        seeds = tuple(made_up_loss(config, model, config.seed + k) * config.epochs / epoch for k in range(config.seeds))
-        median = sorted(seeds)[len(seeds) // 2]
-        reports.append(
-            EpochReport(model, epoch, config.epochs, median, median, epoch * 0.01, seed_loss=seeds, seed_val_loss=seeds)
-        )
-    return reports
-
-
-def with_history(job: PointJob, send: Send) -> PointDone:
-    """A made-up point (config.json, metrics.json) with its epochs in ``history.csv``, as a run writes them."""
-    config = Config.from_dict(job.config)
-    folder = RunFolder(Path(job.run_dir), first_seed=config.seed)
-    for model in config.models:
-        for report in epochs_of(config, model):
-            folder.append_epoch(report)
-    folder.close()
-    return fake_point(job, send)
-
-
-def made_sweep(path: Path, args: list[str], work: Work | None = with_history) -> SweepFolder:
-    """A sweep folder for ``args``, its points run to the end by ``work`` (``None``: every point pending)."""
-    invocation = parse_invocation([*args, "--out", str(path)])
-    assert invocation.sweep is not None
-    plan = prepare(invocation).plan
-    folder = SweepFolder.create(path, plan, list(invocation.sweep.argv))
-    if work is not None:
-        run_sweep(folder, plan, Inline(work), lambda event: None, threading.Event(), folder.to_do())
-    return folder
+READ_ERROR = "sweep.json: cannot be read (JSONDecodeError)"
 
 
 def opened(path: Path, tmp_path: Path) -> RnnLstmApp:
@@ -197,38 +161,6 @@ async def test_a_sweep_folder_being_written_updates_the_view(tmp_path: Path) -> 
         assert [c.label for c in screen.query_one(SweepChart).curves][:2] == ["SimpleRNN", "LSTM"]
 
 
-class Held:
-    """An executor whose points start, report two epochs and train until the sweep is stopped."""
-
-    def __init__(self) -> None:
-        self.capacity = 2
-        self.jobs: list[PointJob] = []
-        self.messages: list[Message] = []
-        self.cancelled = threading.Event()
-
-    def submit(self, job: PointJob) -> None:
-        Path(job.run_dir).mkdir(parents=True)  # as the worker's run does first
-        config = Config.from_dict(job.config)
-        epochs = tuple(r for m in config.models for r in epochs_of(config, m)[:2])
-        self.jobs.append(job)
-        self.messages += [PointStarted(job.index), PointProgress(job.index, epochs)]
-
-    def busy(self) -> int:
-        return len(self.jobs)
-
-    def poll(self, timeout: float) -> list[Message]:
-        if not self.messages:
-            self.cancelled.wait(timeout)  # the engine's loop waits here, as on its workers' pipes
-        messages, self.messages = self.messages, []
-        return messages
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def close(self) -> None:
-        pass
-
-
 async def test_the_app_runs_a_sweep_and_quit_leaves_it_resumable(tmp_path: Path) -> None:
     held = Held()
     invocation = parse_invocation([*SMALL, "--out", str(tmp_path / "s")])
@@ -286,6 +218,15 @@ print(" ".join(sorted(sys.modules)))
     modules = set(result.stdout.split())
     assert "tui.sweep_app" in modules and "engine.sweep.reader" in modules  # the probe really opened the sweep
     assert "tensorflow" not in modules and "keras" not in modules
+
+
+def test_a_sweep_folder_that_cannot_be_read_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / SWEEP_JSON).write_text("{garbage")
+    for args in ([str(tmp_path)], ["--headless", str(tmp_path)]):  # not an empty view, not an empty table
+        with pytest.raises(SystemExit) as ended:
+            main(args)
+        said = capsys.readouterr().err
+        assert ended.value.code == 2 and said == f"rnnlstm-tui: error: {tmp_path}: cannot be shown: {READ_ERROR}\n"
 
 
 @pytest.mark.parametrize(("args", "points"), [(ONE, 5), (TWO, 6)], ids=["chart", "heatmaps"])
