@@ -76,7 +76,7 @@ async def test_a_finished_sweep_shows_its_points_the_chart_and_the_lesson(tmp_pa
         await until(pilot, lambda: statuses(app) == ["finished"] * 5, "five finished points")
         screen = screen_of(app)
         assert app.screen is screen and app.current is None  # nothing trains, nothing replays
-        assert cells(app, 0) == ["1", "10", "finished", "60/60", "5.05e-04 3/3", "2.53e-05 3/3", "LSTM lower", "0.0"]
+        assert cells(app, 0) == ["1", "10", "finished", "60/60", "5.05e-04 3/3", "2.53e-05 3/3", "LSTM lower", "0"]
         assert cells(app, 4)[4] == "1.01e-02 0/3"  # T = 200: no SimpleRNN seed solved it
         chart = screen.query_one(SweepChart)
         assert [c.label for c in chart.curves] == ["SimpleRNN", "LSTM", "baseline", "solved below"]
@@ -88,7 +88,7 @@ async def test_a_finished_sweep_shows_its_points_the_chart_and_the_lesson(tmp_pa
         lesson = str(screen.query_one("#sweep-lesson").render())
         assert "SimpleRNN solves the adding problem up to T = 100 (3 of 3 seeds) and fails from T = 200" in lesson
         assert "LSTM solves every T up to 200" in lesson
-        assert not screen.query_one(SweepMaps).display
+        assert not screen.query_one("#sweep-maps-box").display
         titles = [command.title for command in app.get_system_commands(screen)]
         assert {"Open point", "Log"} <= set(titles) and "Stop sweep" not in titles  # keys in the palette too
 
@@ -100,14 +100,14 @@ async def test_two_settings_show_a_heatmap_per_model_that_reads_without_colour(t
         await until(pilot, lambda: statuses(app) == ["finished"] * 6, "six finished points")
         screen = screen_of(app)
         maps = screen.query_one(SweepMaps)
-        assert maps.display and not screen.query_one(SweepChart).display
+        assert screen.query_one("#sweep-maps-box").display and not screen.query_one(SweepChart).display
         plain = maps.text(96).plain
         lines = plain.splitlines()
         assert lines[0].split() == ["SimpleRNN", "LSTM"]  # side by side at this width
         assert lines[1].split()[:2] == ["lr↓", "units→"]
         # one log scale for both maps: the LSTM at lr 0.001 is the lowest loss, the RNN at lr 0.1 the highest
         assert f"{LEVELS[0] * 2} 5.1e-05✓" in lines[2] and f"{LEVELS[-1] * 2} 1.0e-01 " in lines[4]
-        assert "one log scale for all maps" in plain
+        assert "one log scale: . 5.1e-05 … @ 1.0e-01" in plain
         narrow = maps.text(40).plain.splitlines()
         assert narrow[0].strip() == "SimpleRNN" and "LSTM" in narrow  # stacked where they do not fit side by side
 

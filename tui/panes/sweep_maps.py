@@ -96,14 +96,14 @@ def model_map(info: SweepInfo, model: str, span: tuple[float, float] | None, ful
 def scale_lines(info: SweepInfo, span: tuple[float, float] | None, width: int) -> list[Text]:
     """What a shade means (the same in every map), and the marks: one line, or two where it would not fit."""
     seeds = f"median of {info.seeds} seeds" if info.seeds > 1 else "one seed"
-    scale = Text(f"final val loss ({seeds}), one log scale for all maps: ")
+    scale = Text(f"final val loss ({seeds}), one log scale: ")
     if span is None:
         scale.append("drawn as points finish")
     else:
         scale.append(f"{LEVELS[0]} {10 ** span[0]:.1e}", style=LEVEL_COLORS[0])
         scale.append(" … ")
         scale.append(f"{LEVELS[-1]} {10 ** span[1]:.1e}", style=LEVEL_COLORS[-1])
-    marks = Text("✓ solved by most seeds · " if any(p.solved_below is not None for p in info.finished) else "")
+    marks = Text("✓ most seeds solved it · " if any(p.solved_below is not None for p in info.finished) else "")
     marks.append("·· pending  »» running  ✗✗ failed  // stopped")
     if scale.cell_len + 3 + marks.cell_len <= width:
         return [scale + Text(" · ") + marks]

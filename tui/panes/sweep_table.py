@@ -65,18 +65,18 @@ class PointsTable(DataTable[Text]):
 
     def fill(self, info: SweepInfo, live: dict[int, dict[str, LossHistory]]) -> None:
         """One row per point, made once; its cells updated in place (the cursor stays where it is)."""
-        marked = any(p.solved_below is not None for p in info.finished)
+        marked = any(p.solved_below is not None for p in info.finished)  # then a model's cell: "loss k/N"
         columns = [
             ("#", "n"),
             *((axis.key, f"axis-{axis.name}") for axis in info.axes),
             ("status", "status"),
             ("epochs", "epochs"),
-            *((LAYER_NAMES.get(m, m) + (" · solved" * marked), f"model-{m}") for m in info.models),
+            *((LAYER_NAMES.get(m, m), f"model-{m}") for m in info.models),
             ("verdict", "verdict"),
-            ("seconds", "seconds"),
+            ("s", "seconds"),
         ]
         if [str(c.label) for c in self.columns.values()] != [label for label, _ in columns]:
-            self.clear(columns=True)  # first read, or the solved mark appeared with the first finished point
+            self.clear(columns=True)  # the first read
             for label, key in columns:
                 self.add_column(label, key=key)
         for point in info.points:
@@ -107,6 +107,6 @@ def row(info: SweepInfo, point: PointInfo, live: dict[str, LossHistory], marked:
         epochs_text(point, live, planned_epochs(info, point)),
         *(model_text(point, m, marked) for m in info.models),
         verdict_short(info, point),
-        f"{point.seconds:.1f}" if math.isfinite(point.seconds) else "",
+        f"{point.seconds:.0f}" if math.isfinite(point.seconds) else "",
     ]
     return [Text(cell) for cell in cells]  # Text: a value or an error may hold "[", which a str reads as markup

@@ -57,6 +57,7 @@ class SweepScreen(Screen[None]):
     SweepScreen #sweep-body { height: 1fr; min-height: 8; }
     SweepScreen #sweep-main { width: 3fr; }
     SweepScreen #sweep-chart { height: 1fr; }
+    SweepScreen #sweep-maps-box { height: 1fr; display: none; }
     SweepScreen #sweep-maps { padding: 0 1; }
     SweepScreen #sweep-live { width: 2fr; display: none; }
     SweepScreen #sweep-live.-training { display: block; }
@@ -94,7 +95,8 @@ class SweepScreen(Screen[None]):
         with Horizontal(id="sweep-body"):
             with Vertical(id="sweep-main"):
                 yield SweepChart(id="sweep-chart")
-                yield SweepMaps(id="sweep-maps")
+                with VerticalScroll(id="sweep-maps-box"):  # stacked maps may need more rows than a small terminal has
+                    yield SweepMaps(id="sweep-maps")
             yield CurveChart("val loss of the points training", id="sweep-live")
         with VerticalScroll(id="sweep-guide"):
             yield Static("", id="sweep-lesson")
@@ -126,7 +128,7 @@ class SweepScreen(Screen[None]):
         self.query_one(PointsTable).fill(info, self.live)
         two = len(info.axes) == 2
         chart, maps = self.query_one(SweepChart), self.query_one(SweepMaps)
-        chart.display, maps.display = not two, two
+        chart.display, self.query_one("#sweep-maps-box").display = not two, two
         if two:
             maps.draw(info)
         else:
@@ -146,10 +148,11 @@ class SweepScreen(Screen[None]):
         what = " × ".join(f"{axis.label}" for axis in info.axes)
         training = sum(1 for p in info.points if p.status == PointStatus.RUNNING)
         seeds = f"median of {info.seeds} seeds" if info.seeds > 1 else "one seed"
+        solved = ", and how many seeds solved it" if any(p.solved_below is not None for p in info.finished) else ""
         first = (
-            f"{task_phrase(info.task)}, {what} · {len(info.finished)} of {len(info.points)} points finished"
+            f"{len(info.finished)} of {len(info.points)} points finished"
             + (f", {training} training" if training else "")
-            + f" · {len(info.models)} models · val loss: the final one, {seeds}"
+            + f" · each model: its final val loss ({seeds}){solved} · {task_phrase(info.task)}, {what}"
         )
         if self.over == PointStatus.INTERRUPTED or (not self.running and info.status == PointStatus.INTERRUPTED):
             second = f"interrupted: resume with  rnnlstm-tui --resume {self.path}"
