@@ -17,6 +17,7 @@ from engine.bench import suite
 from engine.bench.backends import SEEDS, backends_table, measure_backends
 from engine.bench.startup import measure_startup, startup_table
 from engine.bench.suite import Figures
+from engine.bench.sweep import ROWS, measure_sweep, sweep_table
 from engine.cli import fail, message_for
 from engine.config.config import DEFAULT, SETTING, Config, ConfigError
 
@@ -135,6 +136,9 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
     if "seeds" in sections:
         data["seeds"] = suite.measure_seeds(config, 2 if quick else SEEDS, quick, data.get("notebook"))
         lines += ["", *seeds_table(data["seeds"], config)]
+    if "sweep" in sections:  # whole sweeps of their own settings: only --quick is taken from the options
+        data["sweep"] = [measure_sweep(row, quick) for row in ROWS]
+        lines += ["", *sweep_table(data["sweep"])]
     for section in extra:
         lines += ["", *section(config, data, quick)]
     text = "\n".join(lines)
@@ -145,7 +149,7 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
     return text
 
 
-SECTIONS = ("compare", "scaling", "listing", "seeds", "startup", "backends")
+SECTIONS = ("compare", "scaling", "listing", "seeds", "startup", "backends", "sweep")
 """What ``--only`` may name."""
 SUITE = ("compare", "scaling", "listing", "seeds")
 """What ``--suite`` runs: the startup and backends sections, long rows of whole processes, only with ``--only``."""

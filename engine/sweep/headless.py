@@ -28,7 +28,7 @@ from engine.sweep.events import PointEnded, PointRetried, SweepEvent
 from engine.sweep.folder import SweepFolder, new_sweep_dir
 from engine.sweep.grid import Axis, SweepError, check_axes, parse_axis
 from engine.sweep.lesson import lesson_lines
-from engine.sweep.plan import Plan, duration, make_plan, workers_value
+from engine.sweep.plan import Plan, duration, longest_first, make_plan, workers_value
 from engine.sweep.reader import PointStatus, SweepInfo, read_sweep
 from engine.sweep.runner import Executor, run_sweep
 from engine.sweep.tables import summary_text
@@ -123,7 +123,7 @@ class SweepPrinter:
 def report_text(info: SweepInfo) -> str:
     """The end of the headless output (and of ``--headless --open SWEEP_DIR``): table, verdicts, lesson."""
     lines = [summary_text(info)]
-    lines += [f"Verdict at {p.dir}: {v.get('text')}" for p in info.finished for v in p.verdicts if v.get("text")]
+    lines += [f"Verdict at {p.dir}: {v.text}" for p in info.finished for v in p.verdicts]
     lines += [f"Lesson: {sentence}" for sentence in lesson_lines(info)]
     return "\n".join(lines) + "\n"
 
@@ -180,7 +180,8 @@ def run_sweep_headless(invocation: Invocation, stream: TextIO | None = None) -> 
             folder.close(PointStatus.INTERRUPTED)
             fail(f"--ray {prepared.ray}: cannot use Ray ({type(error).__name__}: {str(error).splitlines()[0][:160]})")
         folder.begin(runner, executor.capacity, list(request.argv))
-        status = run_sweep(folder, plan, executor, printer, stop, todo, remote=prepared.ray is not None)
+        order = longest_first(plan, todo)
+        status = run_sweep(folder, plan, executor, printer, stop, order, remote=prepared.ray is not None)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

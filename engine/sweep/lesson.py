@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.config.choices import LAYER_NAMES
 from engine.config.tasks import TASK_INFO
+from engine.report.spread import Verdict
 from engine.sweep.grid import value_text
 from engine.sweep.reader import AxisInfo, PointInfo, SweepInfo
 
@@ -110,17 +111,15 @@ def comparison(first: str, second: str, symbol: str, outcomes: list[tuple[Any, s
     return "; ".join(parts)
 
 
-def outcome(verdicts: list[dict[str, Any]], first: str, second: str) -> str:
+def outcome(verdicts: list[Verdict], first: str, second: str) -> str:
     """One point's verdict between two models (display names) as ``first``, ``second``, ``even`` or ``open``."""
     for v in verdicts:
-        names = (v.get("first"), v.get("second"))
-        interval = v.get("interval")
-        if set(names) != {first, second}:
+        if {v.first, v.second} != {first, second}:
             continue
-        if not (isinstance(interval, list) and len(interval) == 2):
+        if v.interval is None:
             return "open"
-        low, high = (float(x) for x in interval)
-        swapped = names[0] != first
+        low, high = v.interval
+        swapped = v.first != first
         if high < 1:
             return "second" if swapped else "first"
         if low > 1:

@@ -19,15 +19,20 @@ from engine.sweep.grid import Axis, SweepError, check_axes, value_text
 MAX_WORKERS = 64
 DRIVER_MB = 120.0
 """The driver process (this one): the settings, the sweep folder, the headless lines; no TensorFlow."""
-STARTUP_S = {"tensorflow": 6.0, "jax": 3.0}
-"""Loading the backend, once per worker (measured on 2 cores: see engine/sweep/README.md)."""
-POINT_S = 3.0
-"""Per point and model: building, compiling, the final forecast and saving (measured, rounded)."""
-STEP_S = {"rnn": 4e-6, "gru": 9e-6, "lstm": 10e-6}
-"""Seconds per time step of one batch at 32 units, one seed, once compiled (measured, rounded)."""
-SHARE = 0.7
-"""Of each further worker, the share that adds speed on a machine with as many cores: a run already
-keeps one core per model busy part of the time (measured: 2 workers on 2 cores, ≈1.4× one)."""
+# The cost model below is fitted to one run at a time of the adding task on 2 cores (engine/sweep/README.md,
+# "What a sweep costs"); it is meant to tell a minute from an hour, not to be right within seconds.
+STARTUP_S = {"tensorflow": 5.0, "jax": 3.0}
+"""Loading the backend, once per worker."""
+POINT_S = 8.0
+"""Per point: building, compiling (the models in parallel), the final forecast and saving."""
+BATCH_S = 1e-3
+"""Per batch and model: the dispatch of one step, whatever its length."""
+STEP_S = {"rnn": 1.4e-5, "gru": 4.5e-5, "lstm": 5.3e-5}
+"""Per time step of one batch and replica at 32 units, once compiled."""
+OTHERS = 0.25
+"""The models train in threads of one process: the slowest sets the pace, the others add this share."""
+CROWDED = 1.3
+"""How much slower each point runs when as many workers as cores share the machine (fitted, 2 on 2)."""
 
 
 @dataclass(frozen=True)
@@ -161,19 +166,31 @@ def make_plan(base: Config, axes: tuple[Axis, ...], workers: int | None, *, loca
 
 
 def point_seconds(config: Config) -> float:
-    """A rough wall time of one point once its worker has loaded the backend."""
+    """A rough wall time of one point alone, once its worker has loaded the backend."""
     steps = config.length if config.task == "adding" else config.window
     batches = math.ceil(config.n_train / config.batch_size)
     width = max(1.0, config.units / 32) ** 2  # a step's arithmetic grows with units², but not below a floor
     replicas = 1 + 0.5 * (config.seeds - 1)  # seeds ride one compiled call: each further one costs about half
-    training = sum(STEP_S[kind] for kind in config.models) * batches * steps * width * replicas * config.epochs
-    return POINT_S * len(config.models) + training
+    per_model = [
+        config.epochs * batches * (BATCH_S + STEP_S[kind] * steps * width * replicas) for kind in config.models
+    ]
+    return POINT_S + max(per_model) + OTHERS * (sum(per_model) - max(per_model))
+
+
+def longest_first(plan: Plan, todo: list[int]) -> list[int]:
+    """``todo`` in the order to hand out: the costliest points first, so that no worker is left with a long
+    point at the end while the others idle (the folder and its tables keep the grid's order)."""
+    return sorted(todo, key=lambda index: -point_seconds(plan.points[index].config))
 
 
 def estimate_seconds(backend: str, configs: list[Config], workers: int) -> float:
-    """A rough wall time of the whole sweep: start-up once per worker, then the points shared out."""
-    parallel = 1 + SHARE * (min(workers, cores(), len(configs)) - 1)
-    return STARTUP_S[backend] + sum(point_seconds(c) for c in configs) / parallel
+    """A rough wall time of the whole sweep: start-up once per worker, then the points handed out longest
+    first to ``workers`` (a list schedule), each slowed by the workers it shares the cores with."""
+    crowd = 1 + (CROWDED - 1) * (min(workers, len(configs)) - 1) / max(1, cores() - 1)
+    ends = [0.0] * workers
+    for seconds in sorted((point_seconds(c) * crowd for c in configs), reverse=True):
+        ends[ends.index(min(ends))] += seconds
+    return STARTUP_S[backend] + max(ends)
 
 
 def workers_value(raw: str | None) -> int | None:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.config import SETTING
-from engine.report.spread import band
+from engine.report.spread import Verdict, band, verdict
+from engine.report.verdicts import VERDICT_FIGURE, display_name
 from engine.runs.reader import RunInfo, read_run
 
 SWEEP_JSON = "sweep.json"
@@ -113,8 +114,8 @@ class PointInfo:
     run: RunInfo | None = None
     rows: list[SeedRow] = field(default_factory=list)
     cells: dict[str, ModelCell] = field(default_factory=dict)
-    verdicts: list[dict[str, Any]] = field(default_factory=list)
-    """The run's verdicts (several seeds), as ``metrics.json`` keeps them."""
+    verdicts: list[Verdict] = field(default_factory=list)
+    """With several seeds: each pair of models compared as the run compared them (the later-listed first)."""
     baseline: float = math.nan
     solved_below: float | None = None
 
@@ -208,8 +209,7 @@ def _point(root: Path, data: dict[str, Any], task: str) -> PointInfo:
             return point
         point.rows = point_rows(run, task)
         point.cells = {m: cell(m, [r for r in point.rows if r.model == m]) for m in run.models}
-        verdicts = run.metrics.get("verdicts")
-        point.verdicts = [v for v in verdicts if isinstance(v, dict)] if isinstance(verdicts, list) else []
+        point.verdicts = pair_verdicts(point.rows, run.models)
         point.baseline = _num(run.metrics.get("baseline_val_loss"))
         solved = run.metrics.get("solved_below")
         point.solved_below = float(solved) if isinstance(solved, (int, float)) else None
@@ -247,6 +247,19 @@ def point_rows(run: RunInfo, task: str) -> list[SeedRow]:
                 )
             )
     return rows
+
+
+def pair_verdicts(rows: list[SeedRow], models: list[str]) -> list[Verdict]:
+    """The run's verdicts, worked out again from its seeds' figures (:func:`engine.report.spread.verdict`, as
+    :func:`engine.report.verdicts.pair_verdicts` does): the same numbers give the same verdict, whatever
+    ``metrics.json`` kept of its words."""
+    values = {m: [r.final_val_loss for r in rows if r.model == m] for m in models}
+    several = [m for m in models if len(values[m]) > 1]
+    return [
+        verdict(display_name(newer), values[newer], display_name(older), values[older], VERDICT_FIGURE[1])
+        for i, older in enumerate(several)
+        for newer in several[i + 1 :]
+    ]
 
 
 def cell(model: str, rows: list[SeedRow]) -> ModelCell:

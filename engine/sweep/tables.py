@@ -114,7 +114,7 @@ def markdown(info: SweepInfo, lesson: list[str]) -> str:
         "|" + "---|" * len(rows[0]),
         *("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows[1:]),
     ]
-    verdicts = [(p, str(v.get("text"))) for p in info.finished for v in p.verdicts if v.get("text")]
+    verdicts = [(p, v.text) for p in info.finished for v in p.verdicts]
     if verdicts:
         labels = {
             p.index: ", ".join(f"{a.key}={value_text(p.values.get(a.name))}" for a in info.axes) for p, _ in verdicts

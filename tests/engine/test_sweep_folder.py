@@ -77,7 +77,7 @@ def test_a_2x2_sweep_writes_a_run_folder_per_point_and_its_tables(tmp_path: Path
         "seconds": "",
     }
     markdown = (path / "sweep.md").read_text()
-    assert "| 4 | 100 | 0.01 | finished | 1.010e-02 | 0 of 3 | 5.050e-04 | 3 of 3 | — |" in markdown
+    assert "| 4 | 100 | 0.01 | finished | 1.010e-02 | 0 of 3 | 5.050e-04 | 3 of 3 | LSTM lower |" in markdown
     lesson = "With lr = 0.01: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 100"
     assert lesson in markdown
     assert [type(e).__name__ for e in events].count("PointEnded") == 4 and type(events[-1]).__name__ == "SweepEnded"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
+from engine.report.spread import Verdict
 from engine.sweep.lesson import Mark, comparison, horizon, lesson_lines
 from engine.sweep.reader import AxisInfo, ModelCell, PointInfo, SweepInfo
 
@@ -65,7 +67,9 @@ def test_without_a_solved_mark_the_verdicts_say_where_a_model_is_lower() -> None
 
 def point(index: int, values: dict[str, Any], solved: dict[str, int], verdict: list[float] | None = None) -> PointInfo:
     cells = {m: ModelCell(m, 0.1, 0.1, 0.1, k, 3, 3) for m, k in solved.items()}
-    verdicts = [{"first": "LSTM", "second": "SimpleRNN", "interval": verdict}] if verdict else []
+    ratio = (verdict[0] + verdict[1]) / 2 if verdict else math.nan
+    interval = (verdict[0], verdict[1]) if verdict else None
+    verdicts = [Verdict("LSTM", "SimpleRNN", "final val loss", 2, 3, ratio, interval, "")] if verdict else []
     return PointInfo(index, values, f"p{index}", "finished", Path("."), cells=cells, verdicts=verdicts,
                      solved_below=0.01 if solved else None)  # fmt: skip
 
