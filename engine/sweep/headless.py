@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import signal
 import sys
@@ -178,7 +179,13 @@ def run_sweep_headless(invocation: Invocation, stream: TextIO | None = None) -> 
             executor = executor_for(prepared, folder.path)
         except Exception as error:  # Ray could not start or be reached
             folder.close(PointStatus.INTERRUPTED)
-            fail(f"--ray {prepared.ray}: cannot use Ray ({type(error).__name__}: {str(error).splitlines()[0][:160]})")
+            said = f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+            hint = ""
+            if prepared.ray != "auto" and "RAY_AUTH_MODE" not in os.environ:
+                hint = (
+                    "; a cluster with token authentication (Ray's default) needs RAY_AUTH_MODE=token and RAY_AUTH_TOKEN"
+                )
+            fail(f"--ray {prepared.ray}: cannot use Ray ({said}){hint}")
         folder.begin(runner, executor.capacity, list(request.argv))
         order = longest_first(plan, todo)
         status = run_sweep(folder, plan, executor, printer, stop, order, remote=prepared.ray is not None)
