@@ -82,7 +82,7 @@ async def test_a_finished_sweep_shows_its_points_the_chart_and_the_lesson(tmp_pa
         assert [c.label for c in chart.curves] == ["SimpleRNN", "LSTM", "baseline", "solved below"]
         assert chart.scale is not None and chart.scale.log  # 10 … 200 spans a decade: log x, ticked at the values
         assert chart.scale.labels == ["10", "25", "50", "100", "200"]
-        assert "median of 3 seeds, band min–max" in chart.shown_title
+        assert "median, band min–max of 3 seeds" in chart.shown_title
         assert len(chart.faint) == 4  # each model's band: its lowest and highest seed at every point
         assert chart.faint[1].y[-1] > chart.curves[0].y[-1] > chart.faint[0].y[-1]
         lesson = str(screen.query_one("#sweep-lesson").render())

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rich.text import Text
+
 from engine.config.choices import LAYER_NAMES
 from engine.report.spread import BAND_TEXT
 from engine.sweep.grid import value_text
@@ -121,6 +123,8 @@ class SweepChart(Chart):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("final val loss against the swept setting", id=id, classes=classes)
         self.scale: XScale | None = None
+        self.titles: list[str] = [self.chart_title]
+        """The title, longest first, then shorter ones for a narrow chart."""
 
     def draw(self, info: SweepInfo, *, log: bool = True) -> None:
         """Show the finished points of ``info`` (nothing until one has finished); ``log``: a log y axis."""
@@ -141,11 +145,23 @@ class SweepChart(Chart):
         curves += reference_lines(info.finished, scale, axis.name)
         shown = [Curve(c.label, *drawable(c.x, c.y, log=log), c.color, c.reference, marker=c.marker) for c in curves]
         dim = [Curve("", *drawable(c.x, c.y, log=log), c.color, marker=c.marker) for c in faint]
-        seeds = f"median of {info.seeds} seeds, band {BAND_TEXT} over them" if info.seeds > 1 else "one seed"
-        title = f"final val loss ({seeds})" + (" · log" if log else "")
+        logged = " · log" if log else ""
         if not info.finished:
-            title = "final val loss: drawn as points finish"
-        self.show(title, shown if info.finished else [], log=log, faint=dim if info.finished else [])
+            self.titles = ["final val loss: drawn as points finish", "final val loss"]
+        elif info.seeds > 1:
+            self.titles = [
+                f"final val loss · median, band {BAND_TEXT} of {info.seeds} seeds{logged}",
+                f"val loss · median, {BAND_TEXT} of {info.seeds} seeds{logged}",
+                f"val loss, median, {BAND_TEXT} of {info.seeds}",
+            ]
+        else:
+            self.titles = [f"final val loss · one seed{logged}", "final val loss"]
+        self.show(self.titles[0], shown if info.finished else [], log=log, faint=dim if info.finished else [])
+
+    def _build(self, width: int, height: int) -> Text:
+        """As :class:`Chart` draws, with the longest title that fits: plotext leaves out a wider one."""
+        self.shown_title = next((t for t in self.titles if len(t) <= width - 2), self.titles[-1])
+        return super()._build(width, height)
 
     def x_range(self) -> tuple[float, float]:
         """The swept values' ends (not only the finished ones'), padded when there is one value."""

@@ -97,7 +97,7 @@ class SweepScreen(Screen[None]):
                 yield SweepChart(id="sweep-chart")
                 with VerticalScroll(id="sweep-maps-box"):  # stacked maps may need more rows than a small terminal has
                     yield SweepMaps(id="sweep-maps")
-            yield CurveChart("val loss of the points training", id="sweep-live")
+            yield CurveChart("training now: val loss", id="sweep-live")  # short: plotext drops a wider title
         with VerticalScroll(id="sweep-guide"):
             yield Static("", id="sweep-lesson")
         yield Footer()
@@ -195,7 +195,7 @@ class SweepScreen(Screen[None]):
             point = info.points[index] if index < len(info.points) else None
             if point is None:
                 continue
-            label = ",".join(f"{a.key}={value_text(point.values.get(a.name))}" for a in info.axes)
+            label = ",".join(f"{a.symbol}={value_text(point.values.get(a.name))}" for a in info.axes)  # T=25
             for model, history in histories.items():
                 if history.epochs:
                     curve = history.curve(f"{label} {model}", "val_loss", MODEL_COLORS.get(model, "white"))
