@@ -27,7 +27,7 @@ from engine.experiment import Experiment, run_experiment
 from engine.report.events import RunFinished, Status
 from engine.runs.folder import RunFolderError
 from engine.runs.reader import read_run
-from engine.runs.replay import config_of, replay_run
+from engine.runs.replay import opened, replay_run
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.panes.guide import GuidePane
@@ -215,10 +215,22 @@ class RnnLstmApp(SweepControl):
             await self.show_saved(folder)
 
     async def show_saved(self, folder: Path) -> None:
-        """Show the saved run in ``folder`` in the same tabs (no TensorFlow); follow it if still being written."""
+        """Show the saved run in ``folder`` in the same tabs (no TensorFlow); follow it if still being written.
+
+        A run whose settings cannot be read as saved is not shown: a notice says why, and the run on
+        screen (training, perhaps) goes on. Other damage (a figure in ``metrics.json``) is said, then shown.
+        """
+        saved = read_run(folder)
+        config, why = opened(saved, backend=self.config.backend)  # a restart trains on this one
+        if config is None:
+            self.notify(f"{folder}: {why}", title="cannot open this run", severity="error", markup=False)
+            if self.current is None:
+                self.state = "idle"  # not "starting": nothing is about to happen
+            return
+        if saved.problem:
+            self.notify(f"{folder}: {saved.problem}", title="shown without what is damaged", markup=False)
         if self.current is not None:
             self.current.stop.request()
-        config = config_of(read_run(folder), backend=self.config.backend)  # a restart trains on this one
         self.config = config
         run = Run(len(self.runs) + 1, config, folder, self.post_message, replay_run, owns_folder=False)
         self.current, self.active = run, False

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         fail(str(error))
     if invocation.sweep is not None or (invocation.open is not None and is_sweep(invocation.open)):
         return sweep_main(invocation, closed)
+    if invocation.open is not None and (refusal := read_run(invocation.open).refusal):
+        # A saved run is shown only if its settings read back as they were saved: one line, exit 2.
+        fail(f"{shorten(str(invocation.open), PATH_ECHO)}: cannot be shown: {refusal}")
     if invocation.compare or (invocation.headless and (invocation.open or invocation.runs)):
         named = [*invocation.compare, *([invocation.open] if invocation.open else [])]
         runs = [read_run(path) for path in named] if named else list_runs(invocation.runs or Path("runs"))

@@ -97,8 +97,11 @@ class LiveView(App[int]):
 
     def on_phase_changed(self, message: msg.PhaseChanged) -> None:
         if self._current(message) and not self.current.stop.is_set():  # type: ignore[union-attr]
-            if message.phase.stage is Stage.TRAINING:
+            saved = not self.current.owns_folder  # type: ignore[union-attr]  # a run shown, not trained here
+            if message.phase.stage is Stage.TRAINING and not saved:
                 self.query_one(TrainingPane).show_compiling()
+            elif message.phase.stage is Stage.READING and saved:  # never "compiling" for a run read back
+                self.query_one(TrainingPane).show_compiling("reading its history…")
             self.state = message.phase.stage
 
     async def on_run_began(self, message: msg.RunBegan) -> None:

@@ -207,14 +207,41 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Config:
-        """A validated config from ``to_dict``'s form; unknown keys are ignored."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if "models" in values:
-            values["models"] = tuple(values["models"])
+        """A validated config from ``to_dict``'s form; unknown keys are ignored. Each value is first checked by
+        its declaration (:meth:`saved_values`): ``"epochs": "1500"`` is a ConfigError naming ``epochs``."""
+        values, bad = cls.saved_values(data)
+        if bad:
+            raise next(iter(bad.values()))
         config = cls(**values)
         config.validate()
         return config
+
+    @classmethod
+    def saved_values(cls, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, ConfigError]]:
+        """The settings of a saved ``config.json`` that fit their declarations, and an error for each other one.
+
+        A JSON list becomes a list setting's tuple; other versions' keys are left out; a missing key stays
+        missing (unknown, not today's default). A bound on other settings (``window`` ≤ points − 2) is
+        checked only if the rest fit and the task reads no file: a listing must not read runs' data.
+        """
+        values: dict[str, Any] = {}
+        bad: dict[str, ConfigError] = {}
+        for spec in (spec for spec in SETTINGS if spec.name in data):
+            value = data[spec.name]
+            value = tuple(value) if spec.kind == "list" and isinstance(value, list) else value
+            alone = dataclasses.replace(spec, high_of=None)  # its type and fixed bounds first
+            if alone._fits(value, DEFAULT):
+                values[spec.name] = value
+            else:
+                bad[spec.name] = ConfigError(spec.name, value, spec.allowed())
+        if bad or values.get("task", DEFAULT.task) in ("csv", "text"):
+            return values, bad
+        config = dataclasses.replace(DEFAULT, **values)
+        for spec in SETTINGS:
+            if spec.high_of is not None and spec.name in values and not spec._fits(values[spec.name], config):
+                bad[spec.name] = ConfigError(spec.name, values.pop(spec.name), spec.allowed(config), "out of range")
+                break  # a later dependent bound may only repeat this one (batch size on the windows)
+        return values, bad
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for the first setting that is out of range.

@@ -7,18 +7,21 @@ problem becomes a short reason on the run, never an exception to the caller.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config.config import DEFAULT, SETTINGS
+from engine.config.config import SETTINGS
 from engine.report.events import number as shown
-from engine.report.spread import band
+from engine.runs.checked import check_config, check_data, check_metrics, summarised
+from engine.settings.declare import PATH_ECHO, shorten
 from engine.settings.numbers import NOT_FINITE, NumberError, read_float
+
+JSON_BYTES = 16 << 20
+"""Largest ``config.json`` or ``metrics.json`` read: the engine writes a few kB (64 seeds of 3 models: ~200 kB)."""
 
 
 @dataclass
@@ -27,9 +30,17 @@ class RunInfo:
 
     path: Path
     config: dict[str, Any] = field(default_factory=dict)
+    """The saved settings that fit their declarations (see :func:`engine.runs.checked.check_config`)."""
     metrics: dict[str, Any] = field(default_factory=dict)
+    """``metrics.json`` in the shape the engine writes (see :func:`engine.runs.checked.check_metrics`)."""
     problem: str = ""
     """Why the folder cannot be read as a run, or what is wrong with it ("" when nothing is)."""
+    refusal: str = ""
+    """Why the run cannot be shown ("" when it can): its settings are missing, unreadable or do not fit."""
+    bad: dict[str, str] = field(default_factory=dict)
+    """Settings saved with a value that does not fit, and that value as the file holds it."""
+    about: dict[str, Any] = field(default_factory=dict)
+    """``config.json``'s ``data``: what a text or CSV run learned from (``{}`` for the others, or if damaged)."""
 
     @property
     def name(self) -> str:
@@ -37,7 +48,8 @@ class RunInfo:
 
     @property
     def task(self) -> str:
-        return str(self.config.get("task", "damped")) if self.config else "—"
+        """The run's task; an older version wrote none and had only ``damped``; "—" if unknown or refused."""
+        return str(self.config.get("task", "damped")) if self.config and "task" not in self.bad else "—"
 
     @property
     def models(self) -> list[str]:
@@ -73,7 +85,10 @@ def _models(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _read_json(path: Path) -> tuple[dict[str, Any], str]:
     """A JSON object from ``path``, or ``{}`` and why not."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > JSON_BYTES:  # read(n) would set n bytes aside first
+                return {}, f"{path.name}: larger than {JSON_BYTES >> 20} MB, not one a run writes"
+            text = handle.read().decode("utf-8")
     except FileNotFoundError:
         return {}, f"no {path.name}"
     except (OSError, UnicodeDecodeError) as error:
@@ -82,18 +97,33 @@ def _read_json(path: Path) -> tuple[dict[str, Any], str]:
         data = json.loads(text)
     except json.JSONDecodeError:
         return {}, f"{path.name}: not valid JSON (empty or cut short?)"
+    except (ValueError, RecursionError):  # an integer of 5,000 digits, lists nested 100,000 deep
+        return {}, f"{path.name}: not JSON a run writes"
     return (data, "") if isinstance(data, dict) else ({}, f"{path.name}: not a JSON object")
 
 
 def read_run(path: Path) -> RunInfo:
-    """What ``config.json`` and ``metrics.json`` of the folder at ``path`` say, and what is wrong with them."""
+    """What ``config.json`` and ``metrics.json`` of the folder at ``path`` say, and what is wrong with them.
+
+    Every value is checked before it is kept (:mod:`engine.runs.checked`): a wrong one is named in
+    ``problem`` and left out, and one in the settings is also the ``refusal`` to show the run.
+    """
     if not path.is_dir():
-        return RunInfo(path, problem="not a folder" if path.exists() else "no such folder")
-    config, config_problem = _read_json(path / "config.json")
-    metrics, metrics_problem = _read_json(path / "metrics.json")
-    if config_problem == "no config.json" and not metrics:
-        return RunInfo(path, problem="not a run folder (no config.json)")
-    return RunInfo(path, config, metrics, "; ".join(p for p in (config_problem, metrics_problem) if p))
+        problem = "not a folder" if path.exists() else "no such folder"
+        return RunInfo(path, problem=problem, refusal=problem)
+    raw_config, config_problem = _read_json(path / "config.json")
+    raw_metrics, metrics_problem = _read_json(path / "metrics.json")
+    if config_problem == "no config.json" and not raw_metrics:
+        problem = "not a run folder (no config.json)"
+        return RunInfo(path, problem=problem, refusal=problem)
+    config, bad, config_problems = check_config(raw_config)
+    about, data_problems = check_data(raw_config.get("data"))
+    metrics, metrics_problems = check_metrics(raw_metrics)
+    config_problem = config_problem or summarised("config.json", config_problems)
+    metrics_problem = metrics_problem or summarised("metrics.json", metrics_problems)
+    about_problem = summarised("config.json", data_problems)  # a figure for the screen only: shown, not refused
+    problem = "; ".join(p for p in (config_problem, about_problem, metrics_problem) if p)
+    return RunInfo(path, config, metrics, problem, config_problem, bad, about)
 
 
 def list_runs(root: Path) -> list[RunInfo]:
@@ -103,34 +133,6 @@ def list_runs(root: Path) -> list[RunInfo]:
     except OSError:
         return []
     return [read_run(folder) for folder in sorted(folders, key=lambda p: p.name, reverse=True)]
-
-
-@dataclass
-class Curves:
-    """One model's losses from ``history.csv``."""
-
-    epochs: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-
-
-def read_history(path: Path, start: int = 0) -> tuple[list[dict[str, str]], int]:
-    """The whole rows of ``history.csv`` from byte ``start`` on, and where the next read should start.
-
-    A last line without its newline is being written right now (or was cut off): it is left
-    for the next read, so a run that is still training can be followed as its file grows.
-    """
-    try:
-        with open(path / "history.csv", "rb") as handle:
-            header = handle.readline()
-            handle.seek(max(start, len(header)))
-            data = handle.read()
-    except OSError:
-        return [], start
-    whole = data[: data.rfind(b"\n") + 1]
-    text = header.decode("utf-8", "replace") + whole.decode("utf-8", "replace")
-    rows = [row for row in csv.DictReader(io.StringIO(text)) if row.get("model") and row.get("epoch")]
-    return rows, max(start, len(header)) + len(whole)
 
 
 def number(text: str | None) -> float:
@@ -144,50 +146,76 @@ def number(text: str | None) -> float:
         return float(text.strip()) if error.reason == NOT_FINITE else math.nan
 
 
-def val_curves(path: Path) -> dict[str, Curves]:
-    """Every model's curves in the run at ``path`` (empty where ``history.csv`` is missing or unreadable).
+# What differs between runs (``--compare``, the runs screen's diff). A setting a run did not record is
+# shown as not recorded, never as today's default; one saved with a value its declaration refuses is
+# shown as saved and flagged; two arguments naming one folder are said to be one run, compared once.
+NOT_RECORDED = "(not recorded)"
+"""A setting the run's ``config.json`` does not hold (an older version, or no readable file)."""
+NOT_ALLOWED = "✗ not allowed"
+"""After a value its setting's declaration refuses (the problems above the table say why)."""
 
-    A run with several seeds has a row per seed and epoch: its curve is the median over the seeds.
-    """
-    by_epoch: dict[str, dict[int, list[tuple[float, float]]]] = {}
-    for row in read_history(path)[0]:
-        epoch = number(row["epoch"])
-        if math.isfinite(epoch):
-            seeds = by_epoch.setdefault(row["model"], {}).setdefault(int(epoch), [])
-            seeds.append((number(row.get("loss")), number(row.get("val_loss"))))
-    curves: dict[str, Curves] = {}
-    for model, epochs in by_epoch.items():
-        curve = curves[model] = Curves()
-        for epoch, values in epochs.items():
-            curve.epochs.append(epoch)
-            curve.loss.append(values[0][0] if len(values) == 1 else band([v[0] for v in values]).median)
-            curve.val_loss.append(values[0][1] if len(values) == 1 else band([v[1] for v in values]).median)
-    return curves
+
+def setting_text(run: RunInfo, name: str) -> str:
+    """How a run's setting is shown: its value, the refused value as saved and flagged, or not recorded."""
+    if name in run.bad:
+        return f"{run.bad[name]} {NOT_ALLOWED}"
+    if name not in run.config:
+        return NOT_RECORDED
+    value = run.config[name]
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def config_diff(runs: list[RunInfo]) -> dict[str, list[str]]:
-    """The settings whose values differ between ``runs`` (a missing one counts as its default)."""
+    """The settings whose values differ between ``runs``, or that any of them saved with a refused value."""
     diff: dict[str, list[str]] = {}
     for spec in SETTINGS:
-        shown = []
-        for run in runs:
-            value = run.config.get(spec.name, getattr(DEFAULT, spec.name))
-            shown.append(",".join(map(str, value)) if isinstance(value, list) else str(value))
-        if len(set(shown)) > 1:
-            diff[spec.label] = shown
+        texts = [setting_text(run, spec.name) for run in runs]
+        if len(set(texts)) > 1 or any(spec.name in run.bad for run in runs):
+            diff[spec.label] = texts
     return diff
+
+
+def resolved(path: Path) -> Path:
+    """``path`` with links and ``..`` resolved, to tell when two arguments name one folder."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute()
+
+
+def distinct(runs: list[RunInfo]) -> tuple[list[RunInfo], list[str]]:
+    """``runs`` with each folder once, and a line for each argument that named a folder already given."""
+    first: dict[Path, RunInfo] = {}
+    notes = []
+    for run in runs:
+        where = resolved(run.path)
+        if where in first:
+            notes.append(f"{run.path} and {first[where].path} are the same run ({where}): compared once.")
+        else:
+            first[where] = run
+    return list(first.values()), notes
+
+
+def cell(text: str) -> str:
+    """``text`` fit for a Markdown table cell: one line, no column separator, not endless."""
+    return shorten(text, PATH_ECHO).replace("|", "\\|")
 
 
 def compare_report(runs: list[RunInfo]) -> str:
     """What differs between ``runs`` and how each model did, as Markdown tables."""
-    lines = [f"Runs: {', '.join(str(run.path) for run in runs)}", ""]
-    problems = [f"- {run.name}: {run.problem}" for run in runs if run.problem]
+    runs, notes = distinct(runs)
+    names = [run.name for run in runs]
+    labels = [cell(name if names.count(name) == 1 else str(run.path)) for name, run in zip(names, runs, strict=True)]
+    lines = [f"Runs: {', '.join(str(run.path) for run in runs)}", *notes, ""]
+    problems = [f"- {label}: {run.problem}" for label, run in zip(labels, runs, strict=True) if run.problem]
     if problems:
         lines += ["Problems:", *problems, ""]
     diff = config_diff(runs)
-    if diff:
-        lines += ["| setting | " + " | ".join(run.name for run in runs) + " |", "|---" * (len(runs) + 1) + "|"]
-        lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in diff.items()]
+    if len(runs) < 2 and not diff:
+        lines.append("One run: nothing to compare its settings with.")
+    elif diff:
+        lines += ["| setting | " + " | ".join(labels) + " |", "|---" * (len(runs) + 1) + "|"]
+        lines += [f"| {label} | " + " | ".join(cell(v) for v in values) + " |" for label, values in diff.items()]
     else:
         lines.append("The runs' settings are the same.")
     lines += [
@@ -195,14 +223,14 @@ def compare_report(runs: list[RunInfo]) -> str:
         "| run | model | status | epochs | final val loss | best val loss (epoch) | forecast RMSE |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    for run in runs:
+    for label, run in zip(labels, runs, strict=True):
         for model in run.models:
             best = run.model_figure(model, "best_val_loss")
             epoch = run.model_figure(model, "best_epoch")
-            status = _models(run.metrics).get(model, {}).get("status", run.status)
+            status = run.metrics.get("models", {}).get(model, {}).get("status", run.status)
             done = run.model_figure(model, "epochs_done")
             lines.append(
-                f"| {run.name} | {model} | {status} | {shown(done, '{:.0f}')} | "
+                f"| {label} | {model} | {cell(str(status))} | {shown(done, '{:.0f}')} | "
                 f"{shown(run.model_figure(model, 'final_val_loss'), '{:.3e}')} | "
                 f"{shown(best, '{:.3e}')} ({shown(epoch, '{:.0f}')}) | "
                 f"{shown(run.model_figure(model, 'forecast_rmse'), '{:.4f}')} |"

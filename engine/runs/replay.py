@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.config.config import DEFAULT, Config
-from engine.data.datasets import describe_text
+from engine.config.config import DEFAULT, SETTING, Config, ConfigError, phrase
+from engine.data.datasets import describe_text, make_dataset
 from engine.report.events import (
     EpochReport,
     EventSink,
@@ -32,76 +32,103 @@ from engine.report.events import (
 )
 from engine.report.spread import band
 from engine.report.stop import StopSignal
-from engine.runs.reader import RunInfo, number, read_history, read_run
+from engine.runs.history import epoch_of, read_history
+from engine.runs.previews import read_forecast, read_samples, read_summaries
+from engine.runs.reader import RunInfo, number, read_run
 
 FOLLOW_SECONDS = 0.5
 """How often a run that is still being written is read again."""
 
 
 def config_of(run: RunInfo, backend: str | None = None) -> Config:
-    """The run's settings as a :class:`Config`, tolerating keys from other versions and moved data files.
+    """The run's settings as a :class:`Config`: the saved values that fit their declarations, the
+    defaults for settings an older version did not write.
 
-    Not validated: the CSV or text file a run learned from may be gone; the view only needs
-    the task, models, epochs and preview period. ``backend``: the one this process's Keras runs
-    on, kept in place of the run's own, so that training these settings again (a restart in
-    the app) runs here rather than asking for a backend this process cannot switch to.
+    Not validated as a whole: the CSV or text file a run learned from may be gone; the view only
+    needs the task, models, epochs and preview period. Open a run only if ``run.refusal`` is empty
+    (then every saved value was checked by its declaration when read). ``backend``: the one this
+    process's Keras runs on, kept in place of the run's own, so that training these settings again
+    (a restart in the app) runs here rather than asking for a backend this process cannot switch to.
     """
-    known = {f.name for f in dataclasses.fields(Config)}
-    values: dict[str, Any] = {k: v for k, v in run.config.items() if k in known}
+    values: dict[str, Any] = dict(run.config)
     if backend is not None:
         values["backend"] = backend
     if isinstance(values.get("models"), list):
         values["models"] = tuple(values["models"])
     elif run.models:
         values["models"] = tuple(run.models)
+    return dataclasses.replace(DEFAULT, **values)
+
+
+def opened(run: RunInfo, backend: str | None = None) -> tuple[Config | None, str]:
+    """The config to show ``run`` with (see :func:`config_of`), or ``None`` and why it cannot be shown: its
+    settings do not read back as saved, or the data it learned from (a CSV, a text) is gone; the screen
+    draws the truth from it. Reading the data here, before anything changes, is what keeps a run that
+    cannot be shown from stopping the one on screen."""
+    if run.refusal:
+        return None, run.refusal
+    config = config_of(run, backend)
     try:
-        config = dataclasses.replace(DEFAULT, **values)
-        if config.task not in {"damped", "sine", "csv", "adding", "text"} or not config.models:
-            return dataclasses.replace(DEFAULT, models=tuple(run.models) or DEFAULT.models)
-        return config
-    except TypeError:
-        return DEFAULT
+        make_dataset(config)
+    except ConfigError as error:
+        return None, phrase(error, SETTING[error.field_name].label)
+    return config, ""
 
 
 def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal) -> RunFinished:
-    """Report the saved run in ``run_dir`` to ``sink``; follow it while it is still being written."""
+    """Report the saved run in ``run_dir`` to ``sink``; follow it while it is still being written.
+
+    The phase stays "reading the run folder" while the history is read; only a run that another
+    process is still training, once caught up with, is reported as training. ``history.csv`` is
+    read a chunk at a time, and each model's epoch is reported once, from 1 to ``config.epochs``:
+    memory stays bounded by the run's settings, not by the file's size.
+    """
     sink(Phase(Stage.READING))
     run = read_run(run_dir)
     models = _models_of(run, config)
     sink(_started(run, models))
-    sink(Phase(Stage.TRAINING))
-    offset = 0
+    offset, following = 0, False
+    told = {model: bytearray(config.epochs + 1) for model in models}
+    """Epochs already reported, per model: a row repeated (damage) is not told twice."""
     pending: dict[tuple[str, int], list[dict[str, str]]] = {}
     """A run with several seeds writes one row per seed: an epoch is reported once all its seeds are in."""
     while True:
         # Read the history after the status: lines written just before a run ends are still reported.
-        rows, offset = read_history(run_dir, offset)
+        rows, end = read_history(run_dir, offset)
+        moved, offset = end != offset, end
         for row in rows:
-            model, epoch = row["model"], number(row["epoch"])
-            if model in models and math.isfinite(epoch):
-                group = pending.setdefault((model, int(epoch)), [])
+            model, epoch = row["model"], epoch_of(row["epoch"], config.epochs)
+            if model in told and epoch is not None and not told[model][epoch]:
+                group = pending.setdefault((model, epoch), [])
                 group.append(row)
                 if len(group) >= config.seeds:
-                    sink(_report(pending.pop((model, int(epoch))), int(epoch), config.epochs))
-        if run.status != Status.RUNNING or stop.wait(FOLLOW_SECONDS):
+                    told[model][epoch] = 1
+                    sink(_report(pending.pop((model, epoch)), epoch, config.epochs))
+        if moved:  # more may be there already: read on before waiting
+            if stop.is_set():
+                break
+            continue
+        if run.status != Status.RUNNING:
+            break
+        if not following:  # caught up with a run another process is training: from here on it is live
+            sink(Phase(Stage.TRAINING))
+            following = True
+        if stop.wait(FOLLOW_SECONDS):
             break
         run = read_run(run_dir)
     for (_, epoch), group in sorted(pending.items(), key=lambda item: item[0][1]):  # a run cut short mid-epoch
         sink(_report(group, epoch, config.epochs))
     status = _status(run.status)
+    entries = run.metrics.get("models", {})
     for model in models:
         done = run.model_figure(model, "epochs_done")
-        sink(
-            ModelFinished(
-                model,
-                _status(str(run.metrics.get("models", {}).get(model, {}).get("status", status))),
-                int(done) if math.isfinite(done) else 0,
-            )
-        )
+        own = entries.get(model, {}).get("status", "unknown")  # a model whose own status is unknown: the run's
+        own_status = status if own == "unknown" else _status(own)
+        sink(ModelFinished(model, own_status, int(done) if math.isfinite(done) else 0))
     for report in _previews(run, models):
         sink(report)
-    verdicts = tuple(str(v.get("text", "")) for v in run.metrics.get("verdicts") or [] if isinstance(v, dict))
-    metrics = {m: v for m, v in run.metrics.get("models", {}).items() if m in models}
+    verdicts = tuple(str(v["text"]) for v in run.metrics.get("verdicts", []))
+    metrics = {m: v for m, v in entries.items() if m in models}
     finished = RunFinished(run_dir, status, metrics, verdicts=verdicts)
     sink(finished)
     return finished
@@ -122,15 +149,14 @@ def _started(run: RunInfo, models: list[str]) -> RunStarted:
     params = {m: int(p) for m in models if math.isfinite(p := run.model_figure(m, "params"))}
     baseline = run.metrics.get("baseline_val_loss")
     solved = run.metrics.get("solved_below")
-    data = run.config.get("data")
     return RunStarted(
         run.path,
         f"saved run · {run.metrics.get('device', 'device unknown')}",
         read_summaries(run.path, models),
         params,
-        float(baseline) if isinstance(baseline, (int, float)) else math.nan,
-        float(solved) if isinstance(solved, (int, float)) else None,
-        describe_text(data) if isinstance(data, dict) else "",
+        baseline if isinstance(baseline, float) else math.nan,
+        solved if isinstance(solved, float) else None,
+        describe_text(run.about) if run.about else "",
     )
 
 
@@ -141,9 +167,9 @@ def _report(rows: list[dict[str, str]], epoch: int, epochs: int) -> EpochReport:
         return tuple(number(row.get(key)) for row in rows)
 
     first = rows[0]
-    if len(rows) == 1:
+    if len(rows) == 1:  # a run of a million epochs has a million of these: straight to the figures
         loss, val_loss, seconds, accuracy, val_accuracy = (
-            column(k)[0] for k in ("loss", "val_loss", "seconds", "accuracy", "val_accuracy")
+            number(first.get(k)) for k in ("loss", "val_loss", "seconds", "accuracy", "val_accuracy")
         )
         return EpochReport(first["model"], epoch, epochs, loss, val_loss, seconds, accuracy, val_accuracy)
     classifier = "accuracy" in first
@@ -164,74 +190,30 @@ def _report(rows: list[dict[str, str]], epoch: int, epochs: int) -> EpochReport:
     )
 
 
-def read_summaries(run_dir: Path, models: list[str]) -> dict[str, str]:
-    """Each model's Keras summary from ``summaries.txt`` (split at each ``Model: "name"`` line)."""
-    try:
-        text = (run_dir / "summaries.txt").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    parts: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith('Model: "') and (name := line.split('"')[1]) in models:
-            current = name
-            parts[current] = []
-        if current is not None:
-            parts[current].append(line)
-    return {m: "\n".join(lines).rstrip() for m, lines in parts.items()}
-
-
 def _previews(run: RunInfo, models: list[str]) -> list[ForecastReport | SampleReport]:
     """The final forecasts from ``forecast.csv`` (or the last text samples from ``samples.txt``)."""
     reports: list[ForecastReport | SampleReport] = []
-    rows, _ = _csv_rows(run.path / "forecast.csv")
+    columns = read_forecast(run.path / "forecast.csv")
+    entries = run.metrics.get("models", {})
     for model in models:
         done = run.model_figure(model, "epochs_done")
         epoch = int(done) if math.isfinite(done) else 0
-        if rows and any(r.get(model) for r in rows):  # an empty column: the model diverged, nothing to show
-
-            def column(name: str) -> np.ndarray:
-                return np.array([number(r.get(name)) for r in rows])
-
-            seeds = run.metrics.get("models", {}).get(model, {}).get("seeds") or []
-            banded = f"{model} min" in rows[0]  # several seeds: the median with its band
+        empty = np.zeros(0)
+        if all(k in columns for k in ("index", "x", "truth", model)) and np.isfinite(columns[model]).any():
+            banded = f"{model} min" in columns and f"{model} max" in columns  # several seeds: a median and its band
             forecast = Forecast(
-                index=column("index"),
-                x=column("x"),
-                truth=column("truth"),
-                predicted=column(model),
+                index=columns["index"],
+                x=columns["x"],
+                truth=columns["truth"],
+                predicted=columns[model],
                 rmse=run.model_figure(model, "forecast_rmse"),
-                low=column(f"{model} min") if banded else None,
-                high=column(f"{model} max") if banded else None,
-                seed_rmse=tuple(number(str(s.get("forecast_rmse"))) for s in seeds),
+                low=columns.get(f"{model} min", empty) if banded else None,
+                high=columns.get(f"{model} max", empty) if banded else None,
+                seed_rmse=tuple(float(s["forecast_rmse"]) for s in entries.get(model, {}).get("seeds", [])),
             )
             reports.append(ForecastReport(model, epoch, forecast, final=True))
-    return reports + _samples(run, models)
-
-
-def _csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
-    import csv
-
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle)), ""
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        return [], type(error).__name__
-
-
-def _samples(run: RunInfo, models: list[str]) -> list[SampleReport]:
-    """The last sample of each model in ``samples.txt`` (entries ``=== model, epoch N (kind) ===``)."""
-    try:
-        text = (run.path / "samples.txt").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    latest: dict[str, SampleReport] = {}
-    for entry in text.split("=== ")[1:]:
-        head, _, body = entry.partition(" ===\n")
-        model, _, rest = head.partition(", epoch ")
-        epoch = number(rest.split(" ")[0])
-        prompt, _, written = body.rstrip("\n").partition("|")
-        if model in models and math.isfinite(epoch):
-            grammatical = run.model_figure(model, "grammatical")
-            latest[model] = SampleReport(model, int(epoch), prompt, written, grammatical, "(final)" in rest)
-    return list(latest.values())
+        # An empty column: the model diverged, nothing to show.
+    for model, (epoch, prompt, written, final) in read_samples(run.path, models).items():
+        grammatical = run.model_figure(model, "grammatical")
+        reports.append(SampleReport(model, epoch, prompt, written, grammatical, final))
+    return reports

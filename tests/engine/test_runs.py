@@ -18,7 +18,8 @@ from helpers.fake_engine import FakeEngine
 from engine.config.config import Config
 from engine.report.events import EpochReport, ForecastReport, ModelFinished, RunFinished, RunStarted, Status
 from engine.report.stop import StopSignal
-from engine.runs.reader import compare_report, config_diff, list_runs, read_history, read_run, val_curves
+from engine.runs.history import read_history, val_curves
+from engine.runs.reader import compare_report, config_diff, list_runs, read_run
 from engine.runs.replay import config_of, replay_run
 
 
@@ -35,7 +36,7 @@ def test_a_run_reads_back_with_its_curves_and_figures(tmp_path: Path) -> None:
     assert run.problem == "" and run.task == "damped" and run.models == ["rnn", "lstm"]
     assert run.status == "finished" and run.epochs_done == 5 and run.epochs_total == 5
     curves = val_curves(run.path)
-    assert list(curves) == ["rnn", "lstm"] and curves["rnn"].epochs == [1, 2, 3, 4, 5]
+    assert list(curves) == ["rnn", "lstm"] and list(curves["rnn"].epochs) == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize(

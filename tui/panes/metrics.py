@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
@@ -81,7 +82,7 @@ class MetricsPane(Vertical):
         self.headings = headings_for(task)
         self.task_name = task
         self.query_one(SeedsView).reset(seeds)
-        self.query_one("#run-folder", Label).update(f"run folder: {run_dir}")
+        self.query_one("#run-folder", Label).update(Text(f"run folder: {run_dir}"))  # a name may hold "[": no markup
         self.done: set[str] = set()
         """Models that stopped training: live updates leave their rows alone."""
         self.cells = {model: {"model": model, "status": "waiting"} for model in models}
@@ -114,7 +115,7 @@ class MetricsPane(Vertical):
         """The models' sizes once built, and what the data is (if the settings do not say it all)."""
         if data:
             label = self.query_one("#run-folder", Label)
-            label.update(f"{label.render()} · {data}")
+            label.update(Text(f"{label.render()} · {data}"))  # a saved run's file name: no markup
         for model, count in params.items():
             self._set(model, params=f"{count:,}")
 

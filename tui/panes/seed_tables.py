@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label
@@ -47,7 +48,7 @@ class SeedsView(VerticalScroll):
             return
         lines = [f"Verdict: {text}" for text in verdicts] or ["No verdict: one model, or no seed finished."]
         lines.append("Spread over seeds (p: each seed):")
-        self.query_one("#verdicts", Label).update("\n".join(lines))
+        self.query_one("#verdicts", Label).update(Text("\n".join(lines)))  # a saved run's verdicts: no markup
         for table_id, rows in (
             ("#spread-table", spread_rows(metrics, task)),
             ("#seed-table", seed_rows(metrics, task)),

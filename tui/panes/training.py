@@ -63,9 +63,10 @@ class ModelPanel(Vertical):
     def chart(self) -> CurveChart:
         return self.query_one(CurveChart)
 
-    def show_compiling(self) -> None:
-        """Before the first epoch ends: it includes building the compiled epoch, seconds long."""
-        self.query_one(".model-stats", Label).update(f"epoch 0/{self.epochs} · compiling…", layout=False)
+    def show_compiling(self, note: str = "compiling…") -> None:
+        """Before the first epoch ends: it includes building the compiled epoch, seconds long (``note``: what
+        else the first epoch waits for, such as a saved run's history being read)."""
+        self.query_one(".model-stats", Label).update(f"epoch 0/{self.epochs} · {note}", layout=False)
 
     def show_progress(self, history: LossHistory) -> None:
         """Advance the bar and show ``epoch N/total``, the recent epochs per second and the time left."""
@@ -120,9 +121,9 @@ class TrainingPane(Vertical):
             if self.ready and history.latest is not None and not (panel := self.panel(model)).ended:
                 panel.show_progress(history)
 
-    def show_compiling(self) -> None:
+    def show_compiling(self, note: str = "compiling…") -> None:
         for panel in self.query(ModelPanel):
-            panel.show_compiling()
+            panel.show_compiling(note)
 
     def draw(self, histories: dict[str, LossHistory], *, log: bool, smooth: bool, baseline: float = math.nan) -> None:
         """Each model's train and val loss on its own chart, every val loss (a classifier's val accuracy)

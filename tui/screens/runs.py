@@ -1,7 +1,9 @@
 """The runs screen: every run folder in a table — filter, sort, select several to overlay and diff, open one.
 
 It reads only ``config.json`` and ``metrics.json`` to list (no TensorFlow); a selected run's curves
-are read from its ``history.csv`` when it is selected. Damaged folders are listed with the reason.
+are read from its ``history.csv`` when it is selected. Damaged folders are listed with the reason
+(a setting saved with a value its declaration refuses: the key, the value, what is allowed), and
+enter on one whose settings cannot be read says so instead of opening it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from engine.report.events import number
-from engine.runs.reader import RunInfo, config_diff, list_runs, val_curves
+from engine.runs.history import val_curves
+from engine.runs.reader import RunInfo, config_diff, list_runs
 from tui.charts.curves import Curve
 from tui.charts.plots import CurveChart
 
@@ -62,7 +66,7 @@ def sort_key(run: RunInfo, column: str) -> tuple[float, str]:
     return (0.0, text.lower())
 
 
-class RunsTable(DataTable):
+class RunsTable(DataTable[Text | str]):
     """The runs, one per row; space selects a run for the overlay, enter opens it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,8 +128,8 @@ class RunsScreen(Screen[Path | None]):
         table = self.query_one(RunsTable)
         table.clear()
         shown = self.shown_runs()
-        for run in shown:
-            table.add_row(*row_of(run, run.name in self.selected), key=run.name)
+        for run in shown:  # as Text: a folder's name or a saved value may hold "[", which a str cell reads as markup
+            table.add_row(*map(Text, row_of(run, run.name in self.selected)), key=run.name)
         self.show_title(len(shown))
 
     def show_title(self, shown: int) -> None:
@@ -150,8 +154,13 @@ class RunsScreen(Screen[Path | None]):
 
     @on(DataTable.RowSelected)
     def open_run(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row: open that run."""
-        self.dismiss(self.root / str(event.row_key.value))
+        """Enter on a row: open that run, or say why it cannot be shown (the browser stays)."""
+        name = str(event.row_key.value)
+        run = next((run for run in self.runs if run.name == name), None)
+        if run is not None and run.refusal:
+            self.notify(f"{name}: {run.refusal}", title="cannot open this run", severity="error", markup=False)
+            return
+        self.dismiss(self.root / name)
 
     def toggle(self, name: str) -> None:
         """Select or deselect run ``name``; the overlay and the diff follow."""
@@ -180,7 +189,7 @@ class RunsScreen(Screen[Path | None]):
             text = "the selected runs have the same settings"
         else:
             text = "\n".join(f"{label}: {' | '.join(values)}" for label, values in diff.items())
-        self.query_one("#runs-diff", Static).update(text)
+        self.query_one("#runs-diff", Static).update(Text(text))
 
     def action_close(self) -> None:
         """Back to the run on screen."""
