@@ -166,7 +166,7 @@ class RnnLstmApp(SweepControl):
         """Swap the layout for a notice while the terminal is below ``MIN_SIZE`` (CSS does the swap)."""
         self.set_class(self.query_one(SizeNotice).check(size, self.MIN_SIZE), "-too-small")
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":  # Textual's writes to ~/Downloads, which need not exist
                 yield command
