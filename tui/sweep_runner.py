@@ -32,6 +32,7 @@ from engine.runs.replay import replay_run
 from engine.sweep.events import PointProgress, PointRetried, PointStarted, SweepEnded, SweepEvent
 from engine.sweep.folder import SweepFolder
 from engine.sweep.headless import Prepared
+from engine.sweep.plan import longest_first
 from engine.sweep.reader import DONE_RUNS, SWEEP_JSON, PointInfo, PointStatus, SweepInfo, read_sweep
 from engine.sweep.runner import Executor, run_sweep
 
@@ -146,7 +147,7 @@ class SweepSession:
             return
         try:
             folder.begin(runner, executor.capacity, self.argv)
-            todo = folder.to_do()
+            todo = longest_first(prepared.plan, folder.to_do())  # as headless: no worker left alone at the end
             self.status = run_sweep(
                 folder, prepared.plan, executor, self._sink, self.stopping, todo, remote=prepared.ray is not None
             )

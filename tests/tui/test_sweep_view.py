@@ -167,7 +167,7 @@ async def test_the_app_runs_a_sweep_and_quit_leaves_it_resumable(tmp_path: Path)
     app = RnnLstmApp(invocation, tmp_path / "runs")
     app.sweep_executor = lambda prepared, path: held  # type: ignore[method-assign,assignment,misc]
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: statuses(app) == ["running", "running", "pending"], "two points training")
+        await until(pilot, lambda: statuses(app) == ["pending", "running", "running"], "two points training")
         screen = screen_of(app)
         live = screen.query_one("#sweep-live", CurveChart)
         await until(pilot, lambda: len(live.curves) == 4, "both points' live curves")
@@ -176,7 +176,7 @@ async def test_the_app_runs_a_sweep_and_quit_leaves_it_resumable(tmp_path: Path)
     assert held.cancelled.is_set()
     said = json.loads((tmp_path / "s" / SWEEP_JSON).read_text())
     assert said["status"] == "interrupted"
-    assert [p["status"] for p in said["points"]] == ["interrupted", "interrupted", "pending"]
+    assert [p["status"] for p in said["points"]] == ["pending", "interrupted", "interrupted"]  # the longest first
     assert SweepFolder.reopen(tmp_path / "s")[0].to_do() == [0, 1, 2]  # --resume runs them all
     assert app.farewell() == [f"sweep folder: {tmp_path / 's'}", f"resume with: rnnlstm-tui --resume {tmp_path / 's'}"]
 
