@@ -22,7 +22,7 @@ from typing import Any
 from engine.config.config import SETTING, Config, ConfigError
 from engine.runs.folder import RunFolderError, check_run_root, mark_interrupted, write_json_atomic
 from engine.runs.paths import shown
-from engine.runs.safeio import record_failure, write_atomic
+from engine.runs.safeio import record_failure, release, write_atomic
 from engine.sweep.grid import Axis, SweepError, value_text
 from engine.sweep.lesson import lesson_lines
 from engine.sweep.plan import Plan, make_points
@@ -125,6 +125,7 @@ class SweepFolder:
         target = self.point_path(index)
         if target.parent == self.path and target.name and target.exists():
             shutil.rmtree(target)
+        release(target)  # stopped earlier in this process (the view's stop, then resume): writable again
 
     def started(self, index: int, attempt: int) -> None:
         self._update(index, status=PointStatus.RUNNING, attempts=attempt, started=_now(), error="")

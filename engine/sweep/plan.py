@@ -17,22 +17,28 @@ from engine.config.estimate import available_mb, peak_mb
 from engine.sweep.grid import Axis, SweepError, check_axes, value_text
 
 MAX_WORKERS = 64
+WORKER_GROWTH = 1.5
+"""A worker's peak against one run's estimate (:func:`engine.config.estimate.peak_mb`): it keeps every point's
+compiled programs, and the estimate is low for the adding task (measured: a worker 1.39 GB after the five
+points of ``--task adding --sweep length=10,25,50,100,200 --seeds 3``, one run 1.2 GB, estimated 0.9 GB)."""
 DRIVER_MB = 120.0
 """The driver process (this one): the settings, the sweep folder, the headless lines; no TensorFlow."""
 # The cost model below is fitted to one run at a time of the adding task on 2 cores (engine/sweep/README.md,
 # "What a sweep costs"); it is meant to tell a minute from an hour, not to be right within seconds.
 STARTUP_S = {"tensorflow": 5.0, "jax": 3.0}
 """Loading the backend, once per worker."""
-POINT_S = 8.0
+POINT_S = 6.0
 """Per point: building, compiling (the models in parallel), the final forecast and saving."""
-BATCH_S = 1e-3
-"""Per batch and model: the dispatch of one step, whatever its length."""
-STEP_S = {"rnn": 1.4e-5, "gru": 4.5e-5, "lstm": 5.3e-5}
-"""Per time step of one batch and replica at 32 units, once compiled."""
+BATCH_S = 4e-4
+"""Per batch and model: a step's fixed share, whatever its length."""
+STEP_S = {"rnn": 1.35e-5, "gru": 4.5e-5, "lstm": 5.3e-5}
+"""Per time step of one batch of 32 and one replica at 32 units, once compiled (a step's arithmetic grows with
+the batch and with units², but not below a floor)."""
 OTHERS = 0.25
 """The models train in threads of one process: the slowest sets the pace, the others add this share."""
-CROWDED = 1.3
-"""How much slower each point runs when as many workers as cores share the machine (fitted, 2 on 2)."""
+CROWDED = 1.8
+"""How much slower each point runs when as many workers as cores share the machine: fitted to 2 workers on
+2 cores, with other work beside them (the longest point took 161 s instead of 85 s alone)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Plan:
     points: tuple[Point, ...]
     workers: int
     point_mb: float
-    """The largest point's estimated peak memory: what one worker may come to hold."""
+    """What one worker may come to hold: the largest point's estimated peak, grown by :data:`WORKER_GROWTH`."""
     free_mb: float | None
     seconds: float
     """A rough estimate of the whole sweep's wall time on this machine."""
@@ -78,14 +84,15 @@ class Plan:
 
     def lines(self, runner: str = "local") -> list[str]:
         """The plan in words, as headless prints it and the view shows it."""
-        shape = " × ".join(f"{len(a.values)} {a.key}" for a in self.axes)
+        shape = " × ".join(str(len(a.values)) for a in self.axes)
+        count = f"{shape} = {len(self.points)} points" if len(self.axes) > 1 else f"{len(self.points)} points"
         values = "; ".join(f"{a.key} = {', '.join(value_text(v) for v in a.values)}" for a in self.axes)
         seeds, models = self.base.seeds, len(self.base.models)
         free = f" of {self.free_mb / 1024:.1f} GB free" if self.free_mb is not None else ""
         where = f"{self.workers} worker{'s' if self.workers > 1 else ''}" if runner == "local" else f"Ray {runner}"
         return [
-            f"sweep: {shape} = {len(self.points)} points × {seeds} seeds × {models} models = {self.trainings} "
-            f"trainings ({values})",
+            f"sweep: {count} ({values}) × {seeds} seed{'s' if seeds > 1 else ''} × {models} models "
+            f"= {self.trainings} trainings",
             f"runs on {where}; roughly {duration(self.seconds)} (an estimate from the settings, ±50 %); "
             f"peak memory about {self.peak_mb / 1024:.1f} GB{free}",
         ]
@@ -146,7 +153,7 @@ def make_plan(base: Config, axes: tuple[Axis, ...], workers: int | None, *, loca
     ``local`` is false for a Ray cluster elsewhere, whose memory cannot be known from here.
     """
     points = make_points(base, axes)
-    point_mb = max(peak_mb(p.config) for p in points)
+    point_mb = WORKER_GROWTH * max(peak_mb(p.config) for p in points)
     free = available_mb() if local else None
     if free is not None and point_mb + DRIVER_MB > free:
         raise SweepError(
@@ -169,7 +176,7 @@ def point_seconds(config: Config) -> float:
     """A rough wall time of one point alone, once its worker has loaded the backend."""
     steps = config.length if config.task == "adding" else config.window
     batches = math.ceil(config.n_train / config.batch_size)
-    width = max(1.0, config.units / 32) ** 2  # a step's arithmetic grows with units², but not below a floor
+    width = max(1.0, config.units / 32) ** 2 * max(0.1, config.batch_size / 32)
     replicas = 1 + 0.5 * (config.seeds - 1)  # seeds ride one compiled call: each further one costs about half
     per_model = [
         config.epochs * batches * (BATCH_S + STEP_S[kind] * steps * width * replicas) for kind in config.models

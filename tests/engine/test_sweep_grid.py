@@ -31,7 +31,8 @@ def test_a_list_and_a_grid_become_points_in_grid_order() -> None:
     assert (first.length, first.learning_rate, first.seeds, first.optimizer) == (10, 0.001, 3, "adam")  # task defaults
     assert plan.trainings == 4 * 3 * 2
     said = " ".join(plan.lines())
-    assert "4 points × 3 seeds × 2 models = 24 trainings" in said and "peak memory about" in said
+    assert "2 × 2 = 4 points (length = 10, 25; lr = 0.001, 0.01) × 3 seeds × 2 models = 24 trainings" in said
+    assert "peak memory about" in said
 
 
 def test_ranges_are_log_spaced_across_a_decade_and_linear_otherwise() -> None:
@@ -126,8 +127,8 @@ def test_resume_takes_no_settings_and_needs_a_sweep_folder(tmp_path: Path) -> No
 def test_a_grid_whose_point_cannot_fit_in_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     base = parse_invocation([]).config
     axes = (parse_axis("units=40,4096", base),)
-    monkeypatch.setattr("engine.sweep.plan.available_mb", lambda: 4000.0)
-    with pytest.raises(SweepError, match=r"the largest point needs about .* GB, but 3.9 GB is free"):
+    monkeypatch.setattr("engine.sweep.plan.available_mb", lambda: 8000.0)
+    with pytest.raises(SweepError, match=r"the largest point needs about .* GB, but 7.8 GB is free"):
         make_plan(base.replace(seeds=8), axes, None)
     fits = make_plan(base, axes[:1], None)  # default workers: as many as the memory holds, at most the cores
     assert fits.workers >= 1
