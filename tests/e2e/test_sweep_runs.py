@@ -32,6 +32,12 @@ from engine.sweep.reader import SWEEP_JSON, read_sweep
 from engine.sweep.runner import run_sweep
 
 pytestmark = NEEDS_JAX
+
+
+def ignore(event: SweepEvent) -> None:
+    """A sink for a sweep whose events the test does not look at."""
+
+
 GRID = ["--sweep", "units=3,4", "--sweep", "lr=0.01,0.1", "--seeds", "2"]
 TINY = ["--epochs", "2", "--points", "30", "--window", "5", "--forecast-every", "0", "--no-inside", "--backend", "jax"]
 COMMAND = [sys.executable, "-m", "tui.cli", "--headless"]
@@ -113,7 +119,7 @@ def test_ray_gives_the_numbers_of_local_workers_and_a_dead_worker_is_retried_onc
         invocation = parse_invocation([*GRID, *TINY, "--out", str(tmp_path / "ray")])
         plan = prepare(invocation).plan
         folder = SweepFolder.create(tmp_path / "ray", plan, [])
-        status = run_sweep(folder, plan, RayPool("auto"), [].append, threading.Event(), folder.to_do(), remote=True)
+        status = run_sweep(folder, plan, RayPool("auto"), ignore, threading.Event(), folder.to_do(), remote=True)
         assert status == "finished"
         assert figures(folder.path) == figures(reference)
         assert read_run(folder.point_path(0)).status == "finished"  # its files came back whole

@@ -22,6 +22,11 @@ from engine.sweep.reader import SWEEP_JSON, read_sweep
 from engine.sweep.runner import run_sweep
 from engine.sweep.worker import Work
 
+
+def ignore(event: SweepEvent) -> None:
+    """A sink for a sweep whose events the test does not look at."""
+
+
 GRID = ["--task", "adding", "--sweep", "length=10,100", "--sweep", "lr=0.001,0.01", "--seeds", "3"]
 
 
@@ -99,7 +104,7 @@ def test_a_point_whose_worker_dies_is_retried_once_then_failed_and_the_sweep_goe
 
 def test_a_stop_cancels_running_points_at_once_and_resume_ends_with_the_same_tables(tmp_path: Path) -> None:
     whole, plan = start(tmp_path / "whole", GRID)
-    run_sweep(whole, plan, Inline(), [].append, threading.Event(), whole.to_do())
+    run_sweep(whole, plan, Inline(), ignore, threading.Event(), whole.to_do())
     folder, plan = start(tmp_path / "cut", GRID)
     stop = threading.Event()
     events: list[SweepEvent] = []
@@ -126,7 +131,7 @@ def test_a_stop_cancels_running_points_at_once_and_resume_ends_with_the_same_tab
 
 def test_resume_skips_finished_points_and_reruns_one_whose_folder_is_not_complete(tmp_path: Path) -> None:
     folder, plan = start(tmp_path / "s", GRID)
-    run_sweep(folder, plan, Inline(), [].append, threading.Event(), folder.to_do())
+    run_sweep(folder, plan, Inline(), ignore, threading.Event(), folder.to_do())
     (folder.point_path(1) / "metrics.json").write_text('{"status": "running"}')  # killed while it wrote
     resumed, _, _ = SweepFolder.reopen(folder.path)
     assert resumed.to_do() == [1]
@@ -150,7 +155,7 @@ def test_a_damaged_sweep_folder_reads_as_a_problem_not_an_exception(tmp_path: Pa
 def test_headless_lines_name_each_finished_point_with_its_figures(tmp_path: Path) -> None:
     folder, plan = start(tmp_path / "s", ["--task", "adding", "--sweep", "length=10,100", "--seeds", "3"])
     out = io.StringIO()
-    run_sweep(folder, plan, Inline(), [].append, threading.Event(), folder.to_do())
+    run_sweep(folder, plan, Inline(), ignore, threading.Event(), folder.to_do())
     printer = SweepPrinter(out, plan, folder.path)
     printer(PointEnded(1, "finished", "", 12.5))
     printer(PointEnded(0, "failed", "ValueError: bad data", 1.0))
