@@ -24,7 +24,7 @@ def test_the_core_engine_tests_pass_on_jax() -> None:
     # divergence, stopping, forecast alignment, a model file saved by TensorFlow, replicas), in a
     # process whose Keras runs on JAX.
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "core", "-p", "no:cacheprovider"]
-    files = ["tests/e2e/test_engine_training.py", "tests/e2e/test_engine_forecast.py", "tests/engine/test_seeds.py"]
+    files = ["tests/e2e/test_engine_training.py", "tests/e2e/test_engine_forecast.py", "tests/e2e/test_replicas.py"]
     env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
     result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -1,4 +1,5 @@
-"""``--seeds N`` end to end on real TensorFlow: the run folder, reopening it, and the TUI."""
+"""``--seeds N`` end to end on real TensorFlow: the run folder, reopening it, and the TUI showing it (the
+replica engine on its own: test_replicas.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from helpers.pilot_helpers import SIZE, Watch, done_of, history_rows, settle
 from textual.widgets import DataTable, Label
 
+from engine.cli import parse_invocation
 from engine.config.config import Config
 from engine.experiment import run_experiment
 from engine.report.events import EpochReport, ForecastReport, RunFinished
@@ -22,10 +24,17 @@ TINY = Config(
 )
 
 
-def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[object], RunFinished]:
+    """One run of ``TINY`` (3 seeds of each model): its folder, its events and how it finished."""
+    run_dir = tmp_path_factory.mktemp("seeds") / "run"
     events: list[object] = []
-    run_dir = tmp_path / "run"
     finished = run_experiment(TINY, run_dir, events.append)
+    return run_dir, events, finished
+
+
+def test_a_run_with_seeds_keeps_each_seed_and_their_spread(seeded: tuple[Path, list[object], RunFinished]) -> None:
+    run_dir, events, finished = seeded
 
     rows = history_rows(run_dir)
     assert len(rows) == 2 * 4 * 3 and {r["seed"] for r in rows} == {"0", "1", "2"}
@@ -63,8 +72,11 @@ def test_a_run_with_seeds_keeps_each_seed_and_their_spread(tmp_path: Path) -> No
     assert reopened.low == pytest.approx(f.low) and reopened.seed_rmse == pytest.approx(f.seed_rmse)
 
 
-async def test_the_tui_shows_bands_the_verdict_and_each_seed(tmp_path: Path) -> None:
-    app = RnnLstmApp(TINY, tmp_path)
+async def test_the_tui_shows_bands_the_verdict_and_each_seed(
+    seeded: tuple[Path, list[object], RunFinished], tmp_path: Path
+) -> None:
+    # The run above, opened in the app: its events replayed through the path a live run's take.
+    app = RnnLstmApp(parse_invocation(["--open", str(seeded[0])]), tmp_path)
     watch = Watch()
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         await settle(pilot, watch.expect(done_of(1)))
