@@ -124,7 +124,7 @@ def test_keras_callbacks_run_once_per_epoch_and_can_stop_training(trainer: str) 
     from engine.train.models import build_model
     from engine.train.trainers import trainer_for
 
-    config = Config(epochs=40, trainer=trainer, models=("rnn",))
+    config = Config(epochs=40, trainer=trainer, models=("rnn",), units=8, points=60, window=8, xla=False)
     # min_delta=1 means no epoch ever "improves", so patience 2 ends training after epoch 3.
     early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, min_delta=1.0)
     seen: list[int] = []
@@ -172,7 +172,7 @@ def test_fast_trainer_trains_with_the_loss_the_model_was_compiled_with() -> None
 def test_a_second_run_in_the_process_says_it_builds_rather_than_loads(tmp_path: Path) -> None:
     from engine.report.events import Phase, Stage
 
-    config = Config(epochs=1, forecast_every=0, models=("rnn",), units=4, points=30, window=5, inside=False)
+    config = Config(epochs=1, forecast_every=0, models=("rnn",), units=4, points=30, window=5, inside=False, xla=False)
     run_experiment(config, tmp_path / "a", lambda event: None)  # TensorFlow is loaded now, whatever came before
     phases: list[Stage] = []
     run_experiment(

@@ -15,20 +15,18 @@ import pytest
 from helpers.core_backend import NEEDS_JAX
 
 from engine.bench.startup import COMPILE_OFFSET
+from engine.report.stop import SIGNAL_EXIT_CODES
 
 QUICK = ("--no-inside", "--out", "run")
 """The gates and gradients are not what these tests are about; computing them at the end costs a second."""
 
 
 # The signals are the engine's to handle, whatever the backend: TensorFlow for one, JAX (which starts in a
-# third of the time) for the other two.
+# third of the time) for the other. SIGTERM takes the same handler and table (engine.report.stop.SIGNAL_EXIT_CODES)
+# as SIGHUP, which stands for both; test_the_signals_that_interrupt_a_run_and_their_exit_codes names all three.
 @pytest.mark.parametrize(
     ("signum", "exit_code", "backend"),
-    [
-        (signal.SIGINT, 130, "tensorflow"),
-        pytest.param(signal.SIGTERM, 143, "jax", marks=NEEDS_JAX),
-        pytest.param(signal.SIGHUP, 129, "jax", marks=NEEDS_JAX),
-    ],
+    [(signal.SIGINT, 130, "tensorflow"), pytest.param(signal.SIGHUP, 129, "jax", marks=NEEDS_JAX)],
 )
 def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int, backend: str) -> None:
     target_epoch = random.randint(2, 30)
@@ -60,6 +58,10 @@ def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, 
     assert [int(r["epoch"]) for r in rows] == list(range(1, epochs_done + 1))
     assert json.loads((run / "config.json").read_text())["epochs"] == 100000
     assert f"interrupted at epoch {epochs_done}" in rest
+
+
+def test_the_signals_that_interrupt_a_run_and_their_exit_codes() -> None:
+    assert SIGNAL_EXIT_CODES == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}  # 128 + N
 
 
 def test_a_signal_while_compiling_ends_the_process_and_leaves_a_consistent_folder(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""The text task: the seed's dictionaries, windows and one-hot arrays; the grammar; sampling; bad text files."""
+"""The text task: the seed's dictionaries, windows and one-hot arrays; the grammar; bad text files (no TensorFlow;
+sampling and a text run: tests/e2e/test_text_run.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,6 @@ from engine.inputs.text import (
     one_hot,
     windows,
 )
-from engine.report.events import SampleReport
 
 JAPANESE = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所で泣いていた。"
 
@@ -116,35 +115,3 @@ def test_a_folder_or_a_too_big_text_is_refused(tmp_path: Path, monkeypatch: pyte
     big.write_text("ab" * 100)
     with pytest.raises(UsageError, match="larger than"):
         parse_invocation(["--task", "text", "--text", str(big)])
-
-
-def test_sampling_is_reproducible_with_a_seed() -> None:
-    from engine.train.forecast import make_sampler
-    from engine.train.models import build_for
-
-    config = for_task("text", units=8, max_windows=2000)
-    data = make_dataset(config)
-    model = build_for("lstm", config, data)
-    first = make_sampler(model, data, config)("lstm", 3, False)
-    assert isinstance(first, SampleReport) and len(first.text) > 100 and set(first.text) <= set(data.vocab)
-    assert make_sampler(model, data, config)("lstm", 3, False).text == first.text
-    other = config.replace(seed=1)
-    assert make_sampler(model, data, other)("lstm", 3, False).text != first.text
-    assert 0.0 <= first.grammatical <= 1.0 or np.isnan(first.grammatical)
-
-
-def test_a_text_run_writes_samples_accuracy_and_perplexity(tmp_path: Path) -> None:
-    from engine.experiment import run_experiment
-
-    config = for_task("text", units=8, epochs=2, forecast_every=1, max_windows=2000, models=("rnn",))
-    events: list[object] = []
-    run_experiment(config, tmp_path / "run", events.append)
-    samples = (tmp_path / "run" / "samples.txt").read_text(encoding="utf-8")
-    assert samples.count("=== rnn, epoch") == 3 and "(final)" in samples  # previews at 1 and 2, then the final
-    header = (tmp_path / "run" / "history.csv").read_text().splitlines()[0]
-    assert header == "model,epoch,loss,val_loss,seconds,accuracy,val_accuracy,seed"
-    model = json.loads((tmp_path / "run" / "metrics.json").read_text())["models"]["rnn"]
-    assert 0 < model["final_val_accuracy"] <= 1
-    assert model["perplexity"] == pytest.approx(np.exp(model["final_val_loss"]))
-    assert 0 <= model["grammatical"] <= 1
-    assert any(isinstance(e, SampleReport) and e.final for e in events)
