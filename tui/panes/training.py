@@ -96,6 +96,9 @@ class TrainingPane(Vertical):
 
     ready = False
     """Whether the model panels are mounted: the redraw timer may fire while ``reset`` swaps them."""
+    resets = 0
+    """How many resets have begun: only the latest may say the panels are ready (a burst of restarts
+    runs several resets at once, and an earlier one ending must not open the panels a later one is swapping)."""
 
     def compose(self) -> ComposeResult:
         yield Horizontal(id="model-panels")
@@ -105,12 +108,15 @@ class TrainingPane(Vertical):
         """Replace the model panels for a new run (the models may have changed)."""
         panels = self.query_one("#model-panels", Horizontal)
         self.ready = False  # the new run's histories are empty: nothing is lost by not drawing
+        self.resets += 1
+        this_reset = self.resets
         await panels.remove_children()
         await panels.mount_all([ModelPanel(model, epochs) for model in models])
         charts = list(panels.query(CurveChart))
         for chart in charts:  # side by side: their y labels in one format
             chart.peers = [other for other in charts if other is not chart]
-        self.ready = True
+        if this_reset == self.resets:
+            self.ready = True
         self.query_one("#combined", CurveChart).draw([])
 
     def panel(self, model: str) -> ModelPanel:
