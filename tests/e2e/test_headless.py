@@ -30,7 +30,8 @@ def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedPr
 def test_headless_run_writes_every_artifact(tmp_path: Path, backend: str, environment: str) -> None:
     # KERAS_BACKEND names another backend (torch is not even installed): --backend decides, not the environment.
     env = {**os.environ, "KERAS_BACKEND": environment}
-    args = ["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run", "--backend", backend]
+    # The default settings but for the gates and gradients (test_inside.py; they cost a few seconds here).
+    args = ["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run", "--backend", backend, "--no-inside"]
     result = _run(args, tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"

@@ -17,8 +17,9 @@ from helpers.core_backend import NEEDS_JAX
 from engine.bench.startup import COMPILE_OFFSET
 from engine.report.stop import SIGNAL_EXIT_CODES
 
-QUICK = ("--no-inside", "--out", "run")
-"""The gates and gradients are not what these tests are about; computing them at the end costs a second."""
+QUICK = ("--no-inside", "--no-xla", "--out", "run")
+"""The gates and gradients are not what these tests are about (computing them at the end costs a second), nor is
+XLA's compile (a second or two on TensorFlow; JAX always compiles with XLA)."""
 
 
 # The signals are the engine's to handle, whatever the backend: TensorFlow for one, JAX (which starts in a
