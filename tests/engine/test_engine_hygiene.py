@@ -7,43 +7,64 @@ import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
+import pytest
 from helpers.core_backend import NEEDS_JAX
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 
-def _modules_after(code: str) -> set[str]:
+def _modules_after(code: str, lines: int = 1) -> Any:
+    """The modules loaded once ``code`` has run in a fresh process; with ``lines``, that many sets, the last
+    one printed at the end and the others by ``code`` itself."""
     probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return set(result.stdout.split())
+    printed = [set(line.split()) for line in result.stdout.splitlines()[-lines:]]
+    return printed[0] if lines == 1 else printed
 
 
-def test_engine_imports_without_textual() -> None:
-    # Keras on JAX where it is installed: the question is Textual, and JAX loads in a third of the time.
-    first = "from engine.train.runtime import select_backend; select_backend('jax')\n" if find_spec("jax") else ""
-    modules = _modules_after(
-        first
-        + "import engine, engine.config.config, engine.data.datasets, engine.train.models, engine.train.callbacks, "
-        "engine.train.trainer, engine.train.stages, engine.train.forecast, engine.runs.folder, engine.experiment, "
-        "engine.headless, engine.cli, engine.bench.main"
+IMPORTS = (
+    "import engine, engine.config.config, engine.data.datasets, engine.train.models, engine.train.callbacks, "
+    "engine.train.trainer, engine.train.stages, engine.train.forecast, engine.runs.folder, engine.experiment, "
+    "engine.headless, engine.cli, engine.bench.main\n"
+)
+"""The engine's modules, training code included."""
+
+
+@pytest.fixture(scope="module")
+def engine_probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], set[str], Path | None]:
+    """One process, Keras on JAX where it is installed (it loads in a third of TensorFlow's time): on JAX, a small
+    run first, then the rest of the engine's modules. The modules loaded after the run (none without JAX) and at
+    the end, and the run's folder."""
+    if find_spec("jax") is None:
+        return set(), _modules_after(IMPORTS), None
+    run_dir = tmp_path_factory.mktemp("jax") / "run"
+    run = (
+        "from engine.train.runtime import select_backend; select_backend('jax')\n"
+        "from engine.config.config import Config\nfrom engine.experiment import run_experiment\n"
+        "config = Config(backend='jax', epochs=2, units=4, window=5, points=30, forecast_every=1)\n"
+        f"run_experiment(config, __import__('pathlib').Path({str(run_dir)!r}), lambda event: None)\n"
+        "import sys\nprint(' '.join(sorted(sys.modules)))\n"
     )
+    after_run, at_end = _modules_after(run + IMPORTS, lines=2)
+    return after_run, at_end, run_dir
+
+
+def test_engine_imports_without_textual(engine_probe: tuple[set[str], set[str], Path | None]) -> None:
+    modules = engine_probe[1]
     assert "keras" in modules  # the probe really loaded the training code...
     assert "textual" not in modules  # ...and none of it pulled in the UI
 
 
 @NEEDS_JAX
-def test_a_run_on_jax_never_loads_tensorflow(tmp_path: Path) -> None:
+def test_a_run_on_jax_never_loads_tensorflow(engine_probe: tuple[set[str], set[str], Path | None]) -> None:
     # Half the JAX path's memory and a second of its start: TensorFlow is installed, and Keras would
     # import it to save a model if not told otherwise.
-    modules = _modules_after(
-        "from engine.config.config import Config\nfrom engine.experiment import run_experiment\n"
-        "config = Config(backend='jax', epochs=2, units=4, window=5, points=30, forecast_every=1)\n"
-        f"run_experiment(config, __import__('pathlib').Path({str(tmp_path / 'run')!r}), lambda event: None)"
-    )
-    assert "jax" in modules and "keras" in modules
+    modules, _, run_dir = engine_probe
+    assert "jax" in modules and "keras" in modules and run_dir is not None
     assert "tensorflow" not in modules
-    assert {"rnn.keras", "lstm.keras", "forecast.csv"} <= {p.name for p in (tmp_path / "run").iterdir()}
+    assert {"rnn.keras", "lstm.keras", "forecast.csv"} <= {p.name for p in run_dir.iterdir()}
 
 
 def test_command_line_parsing_does_not_load_tensorflow() -> None:
