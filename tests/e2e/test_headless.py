@@ -1,5 +1,5 @@
-"""``rnnlstm-tui --headless`` as a whole process on each backend: every artifact of a run, a new folder for
-each run, and a GPU asked for where there is none (moved from tests/engine/test_cli.py: they load Keras)."""
+"""``rnnlstm-tui --headless`` on each backend: every artifact of a run (a whole process), a new folder for each
+run, and a GPU asked for where there is none (moved from tests/engine/test_cli.py: they load Keras)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from helpers.core_backend import NEEDS_JAX
 
 from engine.runs.folder import read_history
+from engine.train import runtime
 from tui.cli import main
 
 COMMAND = [sys.executable, "-m", "tui.cli"]
@@ -70,14 +71,21 @@ def _forecasts_the_same_here(run: Path) -> None:
     np.testing.assert_allclose(ours.predicted[:20], saved[:20], rtol=1e-3, atol=1e-6)
 
 
-def test_gpu_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
-    result = _run(["--headless", "--device", "gpu", "--epochs", "2", "--out", "r"], tmp_path)
-    if "GPU" in result.stdout and result.returncode == 0:
+def test_gpu_without_a_gpu_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # In this process, whose TensorFlow is loaded already (a whole process would only add its import): the
+    # device is chosen afresh, as a new process would (the first answer is otherwise kept for the process).
+    monkeypatch.setattr(runtime, "_prepared", {})
+    monkeypatch.chdir(tmp_path)
+    code = main(["--headless", "--device", "gpu", "--epochs", "2", "--out", "r"])
+    said = capfd.readouterr()  # the file descriptors: TensorFlow's C++ side writes there, not to sys.stderr
+    if code == 0 and "GPU" in said.out:
         pytest.skip("this machine has a GPU")
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    assert code == 2 and said.err.strip().splitlines() == [
         "rnnlstm-tui: error: --device gpu: TensorFlow sees no GPU here; allowed: auto or cpu"
     ]
+    assert not (tmp_path / "r").exists()  # nothing half-made is left behind
 
 
 def test_second_run_gets_a_new_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
