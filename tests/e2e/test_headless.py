@@ -25,17 +25,11 @@ def _run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedPr
     return subprocess.run([*COMMAND, *args], cwd=cwd, capture_output=True, text=True, timeout=120, **kwargs)
 
 
-@pytest.mark.parametrize(
-    ("backend", "environment"), [("tensorflow", "jax"), pytest.param("jax", "torch", marks=NEEDS_JAX)]
-)
-def test_headless_run_writes_every_artifact(tmp_path: Path, backend: str, environment: str) -> None:
-    # KERAS_BACKEND names another backend (torch is not even installed): --backend decides, not the environment.
-    env = {**os.environ, "KERAS_BACKEND": environment}
-    # The default settings but for the gates and gradients (test_inside.py; they cost a few seconds here).
-    args = ["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run", "--backend", backend, "--no-inside"]
-    result = _run(args, tmp_path, env=env)
-    assert result.returncode == 0, result.stderr
-    run = tmp_path / "run"
+ARGS = ["--headless", "--epochs", "4", "--forecast-every", "2", "--out", "run", "--no-inside"]
+"""The default settings but for the gates and gradients (test_inside.py; they cost a few seconds here)."""
+
+
+def _every_artifact(run: Path, backend: str, printed: str) -> None:
     names = {p.name for p in run.iterdir()}
     assert {"config.json", "history.csv", "forecast.csv", "summaries.txt", "metrics.json", "observations.md"} <= names
     assert {"rnn.keras", "lstm.keras"} <= names
@@ -47,13 +41,33 @@ def test_headless_run_writes_every_artifact(tmp_path: Path, backend: str, enviro
     assert len(read_history(run)) == 8  # 2 models × 4 epochs
     header = (run / "forecast.csv").read_text().splitlines()[0]
     assert header == "index,x,truth,rnn,lstm"
-    assert "forecast RMSE" in result.stdout and "\r" not in result.stdout
+    assert "forecast RMSE" in printed and "\r" not in printed
     observed = (run / "observations.md").read_text()
     assert observed.startswith("## Observations from this run") and "parameters of rnn (6,761 vs 1,721)" in observed
-    assert "- lstm has 3.9× the parameters" in result.stdout  # the same sentences end the headless output
-    assert result.stderr == ""  # TensorFlow's chatter stays off the terminal
-    if backend == "jax":  # its model files load here, on TensorFlow, and forecast what the JAX run forecast
-        _forecasts_the_same_here(run)
+    assert "- lstm has 3.9× the parameters" in printed  # the same sentences end the headless output
+
+
+def test_headless_run_writes_every_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # On TensorFlow, through the command's main in this process, whose Keras runs on TensorFlow already: a whole
+    # process would only add its import (whole processes: the next test, and test_faults_run.py's on TensorFlow,
+    # whose standard streams stay clear of TensorFlow's chatter).
+    monkeypatch.chdir(tmp_path)
+    assert main([*ARGS, "--backend", "tensorflow"]) == 0
+    said = capfd.readouterr()
+    _every_artifact(tmp_path / "run", "tensorflow", said.out)
+    assert said.err == ""
+
+
+@NEEDS_JAX
+def test_backend_decides_not_keras_backend_and_the_jax_files_load_on_tensorflow(tmp_path: Path) -> None:
+    # KERAS_BACKEND names another backend (torch is not even installed): --backend decides, not the environment.
+    result = _run([*ARGS, "--backend", "jax"], tmp_path, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert result.returncode == 0, result.stderr
+    _every_artifact(tmp_path / "run", "jax", result.stdout)
+    assert result.stderr == ""  # nothing on the terminal but the run's own lines
+    _forecasts_the_same_here(tmp_path / "run")  # its model files load here, on TensorFlow, and forecast the same
 
 
 def _forecasts_the_same_here(run: Path) -> None:
