@@ -20,3 +20,34 @@ from engine.config.config import Config
 def tiny_config() -> Config:
     """The seed's experiment, cut to a few epochs with no live forecast previews."""
     return Config(epochs=3, forecast_every=0)
+
+
+KERAS_IN_PROCESS = frozenset(
+    {
+        "test_bench",
+        "test_engine_forecast",
+        "test_engine_training",
+        "test_faults_run",
+        "test_headless",
+        "test_inside",
+        "test_replicas",
+        "test_seeds_run",
+        "test_text_run",
+        "test_tui_e2e",
+    }
+)
+"""Test modules that load Keras in the pytest process itself (the others start processes or use the scripted engine)."""
+ONE_WORKER = frozenset({"test_engine_hygiene", "test_hostile_runs", "test_sweep_runs"})
+"""Test modules whose module-scoped fixture is costly (a process, a sweep): kept on one worker, it is made once."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Send every test that loads Keras in-process to one worker (``--dist loadgroup``): the other worker then
+    never pays TensorFlow's import (seconds of CPU on a machine with two cores), and both stay busy. Likewise the
+    tests of a module in ``ONE_WORKER``, whose shared fixture would otherwise be made once per worker."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
+        if module in KERAS_IN_PROCESS or item.get_closest_marker("keras_in_process"):
+            item.add_marker(pytest.mark.xdist_group("keras"))
+        elif module in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(module))

@@ -50,6 +50,7 @@ def test_the_keras_trainer_is_refused_on_jax() -> None:
     Config(backend="jax", trainer="fit").validate()
 
 
+@pytest.mark.keras_in_process
 def test_keras_loaded_on_one_backend_is_not_switched_under_a_run() -> None:
     import keras  # this process's Keras: TensorFlow
 

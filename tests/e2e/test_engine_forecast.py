@@ -1,4 +1,7 @@
-"""The closed-loop forecast: same values as the seed's predict() loop, aligned with the truth."""
+"""The closed-loop forecast: same values as the seed's predict() loop, aligned with the truth.
+
+Keras is imported inside each test, not at collection: a pytest worker that runs no training never loads it.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,13 @@ from helpers.core_backend import BACKEND
 from engine.bench.notebook import notebook_forecast
 from engine.config.config import Config
 from engine.data.datasets import make_dataset
-from engine.train.forecast import make_forecaster
-from engine.train.models import build_model
 
 
 @pytest.mark.core
 def test_forecast_equals_the_seeds_predict_loop() -> None:
+    from engine.train.forecast import make_forecaster
+    from engine.train.models import build_model
+
     config = Config(backend=BACKEND)
     dataset = make_dataset(config)
     model = build_model("lstm", config)
@@ -28,6 +32,9 @@ def test_forecast_equals_the_seeds_predict_loop() -> None:
 
 @pytest.mark.core
 def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
+    from engine.train.forecast import make_forecaster
+    from engine.train.models import build_model
+
     config = Config(backend=BACKEND)
     forecast = make_forecaster(build_model("rnn", config), make_dataset(config), config)()
     # The forecast starts from y[1:21]; its first value predicts y[21], its last y[200].
@@ -43,6 +50,7 @@ def test_forecast_is_aligned_with_the_truth_it_predicts() -> None:
 
 @pytest.mark.core
 def test_a_model_file_saved_on_tensorflow_loads_and_predicts_the_same_here() -> None:
+
     # tests/data/lstm-tensorflow.keras: an LSTM (8 units, window 8) saved by TensorFlow's Keras, with
     # its predictions on two windows; on JAX (``tests/e2e/test_backends.py``) the same file must give them.
     import json
