@@ -124,7 +124,7 @@ def test_ray_gives_the_numbers_of_local_workers_and_a_dead_worker_is_retried_onc
         assert figures(folder.path) == figures(reference)
         assert read_run(folder.point_path(0)).status == "finished"  # its files came back whole
 
-        invocation = parse_invocation(["--task", "adding", "--sweep", "length=10,25", "--out", str(tmp_path / "d")])
+        invocation = parse_invocation(["--task", "adding", "--sweep", "length=10", "--out", str(tmp_path / "d")])
         plan = prepare(invocation).plan
         folder = SweepFolder.create(tmp_path / "d", plan, [])
         events: list[SweepEvent] = []
@@ -132,9 +132,8 @@ def test_ray_gives_the_numbers_of_local_workers_and_a_dead_worker_is_retried_onc
         assert run_sweep(folder, plan, pool, events.append, threading.Event(), folder.to_do(), remote=True) == (
             "incomplete"
         )
-        assert sorted(e.index for e in events if isinstance(e, PointRetried)) == [0, 1]
-        assert {(e.status, e.error) for e in events if isinstance(e, PointEnded)} == {
-            ("failed", "its worker process died, 2 times")
-        }
+        assert [e.index for e in events if isinstance(e, PointRetried)] == [0]  # one point: each death costs a start
+        ended = [(e.status, e.error) for e in events if isinstance(e, PointEnded)]
+        assert ended == [("failed", "its worker process died, 2 times")]
     finally:
         ray.shutdown()
