@@ -51,9 +51,16 @@ def after_run(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
     return run_before
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+TABS = {"1": "training", "2": "forecast", "3": "summaries", "4": "metrics", "5": "guide", "6": "inside"}
+WIDE = ("1", "2", "5")
+"""Tabs also taken at 120×36: the ones whose layout grows with the terminal (charts, wrapped text); the tables and
+the Inside tab's fixed-size panels look the same there as at 80×24, only with more margin."""
+
+
 @pytest.mark.parametrize(
-    "key", ["1", "2", "3", "4", "5", "6"], ids=["training", "forecast", "summaries", "metrics", "guide", "inside"]
+    ("key", "size"),
+    [(key, SIZES[0]) for key in TABS] + [(key, SIZES[1]) for key in WIDE],
+    ids=[f"{TABS[key]}-80x24" for key in TABS] + [f"{TABS[key]}-120x36" for key in WIDE],
 )
 def test_tab(key: str, size: tuple[int, int], snap_compare: SnapCompare, tmp_path: Path, monkeypatch) -> None:
     app = finished_app(tmp_path, monkeypatch)
