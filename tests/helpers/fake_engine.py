@@ -38,9 +38,15 @@ from engine.report.observe import Evidence, observations, observations_markdown
 from engine.report.stop import StopSignal
 from engine.runs.folder import RunFolder
 
-PARAMS = {"rnn": 1_721, "lstm": 6_761, "gru": 5_201}
-START_LOSS = {"rnn": 0.1, "lstm": 0.2, "gru": 0.15}
-LAYERS = {"rnn": "simple_rnn (SimpleRNN)", "lstm": "lstm (LSTM)", "gru": "gru (GRU)"}
+PARAMS = {"rnn": 1_721, "lstm": 6_761, "gru": 5_201, "mingru": 201, "minlstm": 281}
+START_LOSS = {"rnn": 0.1, "lstm": 0.2, "gru": 0.15, "mingru": 0.12, "minlstm": 0.18}
+LAYERS = {
+    "rnn": "simple_rnn (SimpleRNN)",
+    "lstm": "lstm (LSTM)",
+    "gru": "gru (GRU)",
+    "mingru": "min_gru (MinGRU)",
+    "minlstm": "min_lstm (MinLSTM)",
+}
 SUMMARY = """Model: "{name}"
 ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
 ┃ Layer (type)              ┃ Output Shape        ┃    Param # ┃

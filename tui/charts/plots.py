@@ -20,9 +20,15 @@ from tui.charts.axes import Axis, inner_ticks, linear_axis, log_axis, whole_tick
 from tui.charts.curves import LOG_FLOOR, Curve, column_picks, drawable, prepared, thin
 from tui.charts.legend import BLOCKS, BRAILLE, MARKERS, entry, legend_lines
 
-MODEL_COLORS: dict[str, str] = {"rnn": "cyan+", "lstm": "magenta+", "gru": "orange+"}
+MODEL_COLORS: dict[str, str] = {
+    "rnn": "cyan+",
+    "lstm": "magenta+",
+    "gru": "orange+",
+    "mingru": "yellow+",
+    "minlstm": "red+",
+}
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
-MODEL_MARKERS: dict[str, str] = {"rnn": BRAILLE, "lstm": BLOCKS, "gru": "*"}
+MODEL_MARKERS: dict[str, str] = {"rnn": BRAILLE, "lstm": BLOCKS, "gru": "*", "mingru": "+", "minlstm": "x"}
 """One line style per model kind, so that the models read apart without colour (``NO_COLOR``) too."""
 LOSS_COLOR, VAL_COLOR, RAW_COLOR, TRUTH_COLOR = "blue+", "orange+", "gray", "green+"
 LOSS_MARKER, VAL_MARKER, BASELINE_MARKER = BRAILLE, BLOCKS, "-"

@@ -39,6 +39,8 @@ HEADINGS: dict[str, tuple[str, int | None]] = {
 """Heading (two lines) and width of each column of :data:`engine.report.metrics.METRIC_HEADINGS`. Fixed widths: live
 values are written several times a second without re-measuring the columns. "secs" is all of training, "ep/s"
 the epochs per second after the first epoch (which includes compiling), as in ``metrics.json``."""
+DONORS = (("status", 8), ("best", 12))
+"""Columns that give a long model name their width, each down to the width that still holds its usual values."""
 SCROLL_HINT = "more columns →: tab to the table, then → (or shift+scroll)"
 EXPONENT = re.compile(r"-?\d\.\d+e[+-]\d+")
 """A number as the engine writes a loss (``1.884e-03``)."""
@@ -87,13 +89,20 @@ class MetricsPane(Vertical):
         """Models that stopped training: live updates leave their rows alone."""
         self.cells = {model: {"model": model, "status": "waiting"} for model in models}
         """What each row shows, to lay the rows out again when a value needs a second line."""
+        widths = {key: width or 0 for key, (_, width) in HEADINGS.items()}
+        # A longer name (minlstm) takes its columns from the status, then the best val's, whose long values wrap
+        # onto a second line anyway: the table stays 80 columns wide.
+        extra = max(0, max(map(len, self.cells), default=0) - widths["model"])
+        widths["model"] += extra
+        for key, least in DONORS:
+            given = min(extra, widths[key] - least)
+            widths[key], extra = widths[key] - given, extra - given
         self.wrapped: set[tuple[str, str]] = set()
         """Cells (model, column) too long for one line when the rows were last laid out."""
         table = self.table
         table.clear(columns=True)
         for key in self.headings:
-            heading, width = HEADINGS[key]
-            table.add_column(heading, key=key, width=width)
+            table.add_column(HEADINGS[key][0], key=key, width=widths[key])
         self._add_rows()
 
     def _add_rows(self) -> None:
