@@ -212,7 +212,7 @@ class RnnLstmApp(SweepControl):
 
     async def _open_chosen(self, folder: Path | None) -> None:
         if folder is not None:
-            await self.show_saved(folder)
+            await self.show_folder(folder)  # a run, or a sweep (tui.sweep_app)
 
     async def show_saved(self, folder: Path) -> None:
         """Show the saved run in ``folder`` in the same tabs (no TensorFlow); follow it if still being written.

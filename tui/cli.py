@@ -9,11 +9,12 @@ from pathlib import Path
 
 from engine.cli import Invocation, UsageError, fail, parse_invocation
 from engine.headless import run_headless
-from engine.runs.reader import compare_report, list_runs, read_run
+from engine.runs.reader import compare_report, read_run
 from engine.settings.declare import PATH_ECHO, shorten
 from engine.streams import mend_std_streams
 from engine.sweep.grid import SweepError
 from engine.sweep.headless import prepare, report_text, run_sweep_headless
+from engine.sweep.listing import list_folders, read_folder
 from engine.sweep.reader import is_sweep, read_sweep
 
 
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         fail(f"{shorten(str(invocation.open), PATH_ECHO)}: cannot be shown: {refusal}")
     if invocation.compare or (invocation.headless and (invocation.open or invocation.runs)):
         named = [*invocation.compare, *([invocation.open] if invocation.open else [])]
-        runs = [read_run(path) for path in named] if named else list_runs(invocation.runs or Path("runs"))
+        # read_folder/list_folders: a sweep folder among them is listed as a sweep, not as a broken run
+        runs = [read_folder(path) for path in named] if named else list_folders(invocation.runs or Path("runs"))
         print(compare_report(runs))
         return 0
     if invocation.headless:

@@ -202,7 +202,11 @@ class LiveView(App[int]):
         key = (self.config, tuple(self.params.items()))
         if self.guide_key != key:
             self.guide_key, self.guide = key, guide_text(self.config, self.params)
-        self.query_one(GuidePane).show(self.guide, observations_markdown(said))
+        self.query_one(GuidePane).show(self.guide, observations_markdown(said), self.guide_note())
+
+    def guide_note(self) -> str:
+        """A paragraph the Guide shows first: none here (a sweep's point has one, :mod:`tui.sweep_app`)."""
+        return ""
 
     def _redraw_now(self) -> None:
         """After a key press (log, smoothing, another tab): redraw at once, not at the next tick."""

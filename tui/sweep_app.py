@@ -24,9 +24,11 @@ from textual.screen import Screen
 from engine.cli import Invocation
 from engine.config.config import Config
 from engine.runs.folder import RunFolderError
+from engine.runs.reader import resolved
 from engine.sweep.folder import SweepFolder, new_sweep_dir
 from engine.sweep.grid import SweepError
 from engine.sweep.headless import executor_for, prepare
+from engine.sweep.lesson import point_note
 from engine.sweep.reader import PointStatus, is_sweep
 from tui.live import LiveView
 from tui.screens.sweep import SweepScreen as SweepScreen  # tui.app's too
@@ -99,17 +101,63 @@ class SweepControl(LiveView):
         else:
             assert invocation.open is not None
             path, lines = invocation.open, []
-        self.sweep_screen = screen = SweepScreen(path, lines)
+        await self._install_sweep(path, lines, session)
+
+    async def _install_sweep(
+        self, path: Path, lines: list[str], session: SweepSession | None, *, back: bool = False
+    ) -> None:
+        """Install the sweep screen on ``path``, show it, and start following the folder (and ``session``)."""
+        self.sweep_screen = screen = SweepScreen(path, lines, back=back)
         screen.running = session is not None
         self.install_screen(screen, SWEEP_SCREEN)
         await self.push_screen(SWEEP_SCREEN)
-        self.state = "sweep"
+        if self.current is None:  # a run opened before (from the runs browser) keeps its state in the tabs
+            self.state = "sweep"
         self.sweep_follower = SweepFollower(path, self.post_message, follow_points=session is None)
         self.sweep_follower.start()
         if session is not None:
             self.sweep_session = session
             start_resource_tracker()  # before the first worker process is spawned (see there)
             session.start()
+
+    async def show_folder(self, folder: Path) -> None:
+        """A folder chosen in the runs browser: a sweep's view (as ``rnnlstm-tui DIR`` opens it), or a saved run."""
+        await (self.open_sweep(folder) if is_sweep(folder) else self.show_saved(folder))
+
+    async def open_sweep(self, path: Path) -> None:
+        """Show the sweep folder chosen in the runs browser; its escape goes back to the browser.
+
+        One sweep per app: its follower's messages name no folder, so a second sweep is not shown in place
+        of the first; a line says how to open it instead.
+        """
+        screen = self.sweep_screen
+        if screen is None:
+            await self._install_sweep(path, [], None, back=True)
+        elif resolved(screen.path) == resolved(path):
+            screen.back = True
+            await self.push_screen(SWEEP_SCREEN)
+        else:
+            self.notify(
+                f"one sweep per window; open this one with: rnnlstm-tui {path}",
+                title=f"the sweep {screen.path.name} is open already",
+                markup=False,
+            )
+
+    def on_sweep_screen_back_requested(self) -> None:
+        """Escape on a sweep opened from the runs browser: the browser again."""
+        self.pop_screen()
+        self.action_runs()
+
+    def action_runs(self, root: Path | None = None) -> None:
+        """Browse the saved runs (:class:`tui.app.RnnLstmApp` has it)."""
+        raise NotImplementedError
+
+    def guide_note(self) -> str:
+        """For a point of the sweep on screen, the Guide's paragraph on its sweep (the engine words it)."""
+        screen, run = self.sweep_screen, self.current
+        if screen is None or screen.info is None or run is None:
+            return ""
+        return point_note(screen.info, run.run_dir)
 
     def can_show_sweep(self) -> bool:
         """``escape`` goes back to the sweep: there is one, and the tabs (not a form or browser) are on screen."""

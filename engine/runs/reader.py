@@ -41,6 +41,10 @@ class RunInfo:
     """Settings saved with a value that does not fit, and that value as the file holds it."""
     about: dict[str, Any] = field(default_factory=dict)
     """``config.json``'s ``data``: what a text or CSV run learned from (``{}`` for the others, or if damaged)."""
+    sweep: str = ""
+    """For a sweep folder listed beside the runs (:mod:`engine.sweep.listing`): what it varies and how far it
+    got, e.g. ``length=10,25,50 · 4 of 5 points finished`` ("" for a run). It is not a run: ``refusal`` says
+    how to open it, and :func:`compare_report` lists it apart."""
 
     @property
     def name(self) -> str:
@@ -202,11 +206,19 @@ def cell(text: str) -> str:
 
 
 def compare_report(runs: list[RunInfo]) -> str:
-    """What differs between ``runs`` and how each model did, as Markdown tables."""
-    runs, notes = distinct(runs)
+    """What differs between ``runs`` and how each model did, as Markdown tables; sweep folders among them
+    (``sweep`` set) are listed apart, each on one line: they are not runs, and have no settings of one run."""
+    sweeps, notes = distinct([run for run in runs if run.sweep])
+    runs, more = distinct([run for run in runs if not run.sweep])
     names = [run.name for run in runs]
     labels = [cell(name if names.count(name) == 1 else str(run.path)) for name, run in zip(names, runs, strict=True)]
-    lines = [f"Runs: {', '.join(str(run.path) for run in runs)}", *notes, ""]
+    lines = [f"Runs: {', '.join(str(run.path) for run in runs)}", *more, ""] if runs or not sweeps else []
+    if sweeps:
+        lines += ["Sweeps (not runs; `rnnlstm-tui DIR` opens one, `--headless --open DIR` prints its table):"]
+        lines += [f"- {cell(sweep.name)}: sweep: {sweep.sweep}" for sweep in sweeps] + notes
+        if not runs:
+            return "\n".join(lines)
+        lines.append("")
     problems = [f"- {label}: {run.problem}" for label, run in zip(labels, runs, strict=True) if run.problem]
     if problems:
         lines += ["Problems:", *problems, ""]

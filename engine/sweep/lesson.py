@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.config.choices import LAYER_NAMES
@@ -49,23 +50,42 @@ def _values(symbol: str, marks: list[Mark]) -> str:
 
 
 def horizon(model: str, symbol: str, marks: list[Mark], task: str = "", *, numeric: bool = True) -> str:
-    """One model's clause: where along ``symbol`` it solves the task (``task``: its phrase, or "" to leave out)."""
+    """One model's clause: where along ``symbol`` it solves the task (``task``: its phrase, or "" to leave out).
+
+    One or two values are named (``at T = 10``, ``at T = 10 and 50``): a span of them would claim the values
+    between, and one value has no range to find a horizon in."""
     if numeric:
         marks = sorted(marks, key=lambda m: m.value)
     what = f" {task}" if task else ""
+    it = what or " it"
+    at = "at" if numeric else "with"  # a choice is not a place on an axis
     solves = [m.solves for m in marks]
     first, last = marks[0], marks[-1]
+    if len(marks) == 1:
+        if first.solves:
+            return f"{model} solves{it} {at} {_values(symbol, marks)} ({first.solved} of {first.of} seeds)"
+        return f"{model} does not solve{it} {at} {_values(symbol, marks)}" + (
+            f" ({first.solved} of {first.of} seeds do)" if first.solved else ""
+        )
+    both = f"{symbol} = {value_text(first.value)} and {value_text(last.value)}"
+    partly = [m for m in marks if m.solved]
+    some = f" (some seeds do {at} {_values(symbol, partly)})" if partly else ""
     if all(solves):
+        if len(marks) == 2:
+            return f"{model} solves{it} {at} {both}"
         every = f"{what} at every" if task else " every"
         if numeric:
             return f"{model} solves{every} {symbol} up to {value_text(last.value)}"
         return f"{model} solves{what} with every {symbol} tried"
     if not any(solves):
-        where = f"from {value_text(first.value)} to {value_text(last.value)}" if numeric else "tried"
-        partly = [m for m in marks if m.solved]
-        some = f" (some seeds do at {_values(symbol, partly)})" if partly else ""
+        if not numeric:
+            return f"{model} does not solve{it} with any {symbol} tried{some}"
+        if len(marks) == 2:
+            return f"{model} does not solve{it} at {both.replace(' and ', ' or ')}{some}: no horizon in this range"
         none = f"does not solve{what} at any" if task else "solves no"
-        return f"{model} {none} {symbol} {where}{some}: no horizon in this range"
+        return f"{model} {none} {symbol} from {value_text(first.value)} to {value_text(last.value)}{some}: " + (
+            "no horizon in this range"
+        )
     if not numeric:
         good = [m for m in marks if m.solves]
         bad = [m for m in marks if not m.solves]
@@ -104,7 +124,7 @@ def comparison(first: str, second: str, symbol: str, outcomes: list[tuple[Any, s
     parts = []
     for key, words in said.items():
         values = [value for value, o in outcomes if o == key]
-        if values and len(values) == len(outcomes):
+        if values and len(values) == len(outcomes) > 1:  # one value tried is named below, not "every"
             return f"{words} at every {symbol} tried"
         if values:
             parts.append(f"{words} at {symbol} = {', '.join(value_text(v) for v in values)}")
@@ -128,28 +148,38 @@ def outcome(verdicts: list[Verdict], first: str, second: str) -> str:
     return "open"
 
 
-def _groups(info: SweepInfo) -> list[tuple[str, AxisInfo, list[PointInfo]]]:
-    """Points along the first axis, once per value of the second (with its prefix)."""
+def _groups(info: SweepInfo) -> list[tuple[str, AxisInfo, list[PointInfo], Any]]:
+    """Points along the first axis, once per value of the second (with its prefix, and that value)."""
     axis = info.axes[0]
     if len(info.axes) == 1:
-        return [("", axis, info.finished)]
+        return [("", axis, info.finished, None)]
     other = info.axes[1]
     return [
-        (f"With {other.symbol} = {value_text(v)}: ", axis, [p for p in info.finished if p.values.get(other.name) == v])
+        (
+            f"With {other.symbol} = {value_text(v)}: ",
+            axis,
+            [p for p in info.finished if p.values.get(other.name) == v],
+            v,
+        )
         for v in other.values
     ]
 
 
-def lesson_lines(info: SweepInfo) -> list[str]:
-    """The lesson of a sweep folder as it stands: a sentence per curve (one per value of a second axis)."""
+def lesson_lines(info: SweepInfo, point: PointInfo | None = None) -> list[str]:
+    """The lesson of a sweep folder as it stands: a sentence per curve (one per value of a second axis);
+    with ``point``, only the sentence of the curve it is on."""
     if not info.axes:
         return []
     if not info.finished:
         return ["No point has finished yet: no lesson to draw."]
     marked = any(p.solved_below is not None for p in info.finished)
     lines = []
-    for prefix, axis, points in _groups(info):
+    for prefix, axis, points, value in _groups(info):
+        if point is not None and len(info.axes) == 2 and point.values.get(info.axes[1].name) != value:
+            continue  # another curve than the point's
         if not points:
+            if point is not None:
+                lines.append(f"{prefix}no point has finished yet: no lesson to draw.")
             continue
         if marked:
             clauses = [
@@ -189,3 +219,16 @@ def _compared(info: SweepInfo, axis: AxisInfo, points: list[PointInfo]) -> str:
         hints = [(v, "open") for v, _ in hints]
     said = comparison(first, second, axis.symbol, hints)
     return f"{said} (one seed per point: a hint, not a verdict; --seeds 3 or more gives one)"
+
+
+def point_note(info: SweepInfo, run_dir: Path) -> str:
+    """What the Guide of a sweep's point says of its sweep (Markdown): which sweep, the point's values and the
+    lesson of its curve; "" when ``run_dir`` is no point of ``info``."""
+    point = next((p for p in info.points if p.path == run_dir), None)
+    if point is None:
+        return ""
+    values = ", ".join(f"{axis.symbol} = {value_text(point.values.get(axis.name))}" for axis in info.axes)
+    return (
+        f"**Part of a sweep.** This run is point {point.index + 1} of {len(info.points)} of the sweep in "
+        f"`{info.path}`, at {values}. The sweep's lesson: {' '.join(lesson_lines(info, point))}"
+    )

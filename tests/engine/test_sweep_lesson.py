@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.report.spread import Verdict
-from engine.sweep.lesson import Mark, comparison, horizon, lesson_lines
+from engine.sweep.lesson import Mark, comparison, horizon, lesson_lines, point_note
 from engine.sweep.reader import AxisInfo, ModelCell, PointInfo, SweepInfo
 
 ADDING = "the adding problem"
@@ -47,6 +47,58 @@ def test_a_model_that_starts_solving_and_one_that_zigzags() -> None:
     assert (
         zigzag == "GRU solves the adding problem at T = 10, 50 but not at 25, 100, 200: no single horizon in this range"
     )
+
+
+def test_one_value_is_named_not_spanned() -> None:
+    solved, failed, partly = marks((3, 3), values=(10,)), marks((0, 3), values=(10,)), marks((1, 3), values=(10,))
+    assert horizon("SimpleRNN", "T", solved, ADDING) == "SimpleRNN solves the adding problem at T = 10 (3 of 3 seeds)"
+    assert horizon("LSTM", "T", solved) == "LSTM solves it at T = 10 (3 of 3 seeds)"
+    assert horizon("SimpleRNN", "T", failed, ADDING) == "SimpleRNN does not solve the adding problem at T = 10"
+    assert horizon("LSTM", "T", partly) == "LSTM does not solve it at T = 10 (1 of 3 seeds do)"
+    adam = [Mark("adam", 2, 3)]
+    assert horizon("GRU", "optimizer", adam, numeric=False) == "GRU solves it with optimizer = adam (2 of 3 seeds)"
+    sgd = [Mark("sgd", 0, 3)]
+    assert horizon("GRU", "optimizer", sgd, ADDING, numeric=False) == (
+        "GRU does not solve the adding problem with optimizer = sgd"
+    )
+    assert comparison("LSTM", "SimpleRNN", "lr", [(0.01, "first")]) == (
+        "LSTM's final val loss is lower than SimpleRNN's at lr = 0.01"
+    )
+
+
+def test_two_values_are_named_not_spanned() -> None:
+    both = marks((3, 3), (2, 3), values=(10, 50))
+    assert horizon("LSTM", "T", both, ADDING) == "LSTM solves the adding problem at T = 10 and 50"
+    assert horizon("LSTM", "T", both) == "LSTM solves it at T = 10 and 50"
+    neither = horizon("SimpleRNN", "T", marks((1, 3), (0, 3), values=(10, 50)), ADDING)
+    assert neither == (
+        "SimpleRNN does not solve the adding problem at T = 10 or 50 (some seeds do at T = 10): "
+        "no horizon in this range"
+    )
+    stops = horizon("SimpleRNN", "T", marks((3, 3), (0, 3), values=(10, 50)), ADDING)
+    assert stops == "SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50"
+
+
+def test_a_choice_no_model_solves_reads_as_a_choice() -> None:
+    none = [Mark("sgd", 0, 3), Mark("adam", 0, 3), Mark("rmsprop", 1, 3)]
+    said = horizon("SimpleRNN", "optimizer", none, ADDING, numeric=False)
+    assert said == (
+        "SimpleRNN does not solve the adding problem with any optimizer tried (some seeds do with optimizer = rmsprop)"
+    )
+    assert horizon("LSTM", "optimizer", none[:2], numeric=False) == "LSTM does not solve it with any optimizer tried"
+
+
+def test_a_sweep_of_one_value_has_a_lesson_that_reads_well() -> None:
+    info = SweepInfo(
+        Path("."),
+        task="adding",
+        base={"models": ["rnn", "lstm"], "seeds": 3},
+        axes=[AxisInfo("length", "length", "T", [10])],
+        points=[point(0, {"length": 10}, {"rnn": 0, "lstm": 3})],
+    )
+    assert lesson_lines(info) == [
+        "SimpleRNN does not solve the adding problem at T = 10; LSTM solves it at T = 10 (3 of 3 seeds)."
+    ]
 
 
 def test_choices_are_named_not_ordered() -> None:
@@ -91,10 +143,45 @@ def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() ->
         "With units = 8: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50; "
         "LSTM solves up to T = 10 (3 of 3 seeds) and fails from T = 50.",
         "With units = 32: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50; "
-        "LSTM solves every T up to 50.",
+        "LSTM solves it at T = 10 and 50.",
     ]
     info.points[3].status = "running"
     assert lesson_lines(info)[-1] == "(3 of 4 points finished: the lesson reads only those.)"
+
+
+def test_a_point_opened_from_its_sweep_is_told_which_sweep_its_values_and_the_lesson_of_its_curve() -> None:
+    info = SweepInfo(
+        Path("runs/20261207-015216-sweep"),
+        task="adding",
+        base={"models": ["rnn", "lstm"], "seeds": 3},
+        axes=[AxisInfo("length", "length", "T", [10, 50]), AxisInfo("units", "units", "units", [8, 32])],
+        points=[
+            point(0, {"length": 10, "units": 8}, {"rnn": 3, "lstm": 3}),
+            point(1, {"length": 10, "units": 32}, {"rnn": 3, "lstm": 3}),
+            point(2, {"length": 50, "units": 8}, {"rnn": 0, "lstm": 0}),
+            point(3, {"length": 50, "units": 32}, {"rnn": 0, "lstm": 3}),
+        ],
+    )
+    for p in info.points:
+        p.path = info.path / p.dir
+    info.points[2].status = "running"
+    note = point_note(info, info.path / "p3")
+    assert note == (
+        "**Part of a sweep.** This run is point 4 of 4 of the sweep in `runs/20261207-015216-sweep`, "
+        "at T = 50, units = 32. The sweep's lesson: With units = 32: SimpleRNN solves the adding problem up to "
+        "T = 10 (3 of 3 seeds) and fails from T = 50; LSTM solves it at T = 10 and 50. "
+        "(3 of 4 points finished: the lesson reads only those.)"
+    )  # only its own curve's sentence: the one of units = 8 is the sweep view's to show
+    assert point_note(info, Path("runs/elsewhere")) == ""  # a run that is no point of this sweep
+    info.points[0].status = "running"
+    assert "lesson: With units = 8: no point has finished yet: no lesson to draw. (2 of 4" in point_note(
+        info, info.path / "p2"
+    )
+    for p in info.points:
+        p.status = "running"
+    assert point_note(info, info.path / "p3").endswith(
+        "The sweep's lesson: No point has finished yet: no lesson to draw."
+    )
 
 
 def test_the_lesson_of_a_task_without_a_solved_mark_reads_the_verdicts() -> None:

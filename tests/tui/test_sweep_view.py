@@ -18,11 +18,13 @@ import pytest
 from helpers.sweep_folders import Held, epochs_of, made_sweep, with_history
 from helpers.sweep_helpers import Inline, fake_point
 from textual.pilot import Pilot
+from textual.widgets import Markdown
 
 from engine.cli import parse_invocation
 from engine.config.config import Config
 from engine.runs.folder import RunFolder
 from engine.sweep.folder import SweepFolder
+from engine.sweep.lesson import lesson_lines
 from engine.sweep.reader import SWEEP_JSON
 from engine.sweep.worker import PointJob
 from tui.app import RnnLstmApp
@@ -122,6 +124,14 @@ async def test_enter_opens_a_point_in_the_tabs_and_escape_comes_back(tmp_path: P
         assert app.screen is not app.sweep_screen
         assert app.current is not None and app.current.run_dir == tmp_path / "s" / "02-length-25"
         assert app.config.length == 25 and len(app.histories["lstm"].epochs) == 6  # its curves, in the tabs
+        await pilot.press("5")  # its Guide says which sweep it belongs to, its value and the sweep's lesson
+        guide = app.query_one("#guide-text", Markdown).source
+        lesson = lesson_lines(screen_of(app).info)  # type: ignore[arg-type]
+        assert guide.startswith(
+            f"**Part of a sweep.** This run is point 2 of 3 of the sweep in `{tmp_path / 's'}`, at T = 25. "
+            f"The sweep's lesson: {lesson[0]}\n\n"
+        )
+        assert lesson == ["SimpleRNN solves the adding problem at every T up to 50; LSTM solves every T up to 50."]
         assert app.check_action("sweep", ()) is True  # escape: Sweep, in the Footer
         await pilot.press("escape")
         await pilot.pause()

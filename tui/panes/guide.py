@@ -36,6 +36,6 @@ class GuidePane(VerticalScroll):
         yield WindowChart()
         yield Markdown("", id="guide-text")
 
-    def show(self, guide: str, observed: str) -> None:
-        """Replace the text: what this run shows first, then the lesson."""
-        self.query_one(Markdown).update(f"{observed}\n\n{guide}")
+    def show(self, guide: str, observed: str, about: str = "") -> None:
+        """Replace the text: ``about`` the run (a sweep's point: its sweep) if any, what it shows, then the lesson."""
+        self.query_one(Markdown).update("\n\n".join(part for part in (about, observed, guide) if part))

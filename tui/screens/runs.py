@@ -3,7 +3,9 @@
 It reads only ``config.json`` and ``metrics.json`` to list (no TensorFlow); a selected run's curves
 are read from its ``history.csv`` when it is selected. Damaged folders are listed with the reason
 (a setting saved with a value its declaration refuses: the key, the value, what is allowed), and
-enter on one whose settings cannot be read says so instead of opening it.
+enter on one whose settings cannot be read says so instead of opening it. A sweep folder is listed as a
+sweep (what it varies, how far it got: :mod:`engine.sweep.listing`); enter hands it to the app, which
+opens its sweep view; it has no curves of its own to overlay.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from engine.report.events import number
 from engine.runs.history import val_curves
-from engine.runs.reader import RunInfo, config_diff, list_runs
+from engine.runs.reader import RunInfo, config_diff
+from engine.sweep.listing import list_folders
 from tui.charts.curves import Curve
 from tui.charts.plots import CurveChart
 
@@ -42,16 +45,10 @@ def row_of(run: RunInfo, selected: bool) -> tuple[str, ...]:
     epochs = f"{done if done is not None else '—'}/{total if total is not None else '—'}"
     rmse = " · ".join(number(run.model_figure(m, "forecast_rmse"), "{:.3f}") for m in run.models) or "—"
     status = f"{run.status}: {run.problem}" if run.problem else run.status
-    return (
-        "●" if selected else " ",
-        run.name,
-        run.task,
-        ",".join(run.models) or "—",
-        epochs,
-        status,
-        best_text(run),
-        rmse,
-    )
+    best = best_text(run)
+    if run.sweep:  # not a run: what it varies and how far it got; its points' figures are in its own view
+        epochs, status, best, rmse = "—", f"sweep: {run.sweep}", "—", "—"
+    return ("●" if selected else " ", run.name, run.task, ",".join(run.models) or "—", epochs, status, best, rmse)
 
 
 def sort_key(run: RunInfo, column: str) -> tuple[float, str]:
@@ -110,7 +107,7 @@ class RunsScreen(Screen[Path | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.runs = list_runs(self.root)
+        self.runs = list_folders(self.root)  # run folders, and sweep folders listed as sweeps
         table = self.query_one(RunsTable)
         for column in COLUMNS:
             table.add_column(column, key=column)
@@ -154,16 +151,19 @@ class RunsScreen(Screen[Path | None]):
 
     @on(DataTable.RowSelected)
     def open_run(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row: open that run, or say why it cannot be shown (the browser stays)."""
+        """Enter on a row: open that run or sweep, or say why it cannot be shown (the browser stays)."""
         name = str(event.row_key.value)
         run = next((run for run in self.runs if run.name == name), None)
-        if run is not None and run.refusal:
+        if run is not None and run.refusal and (run.problem or not run.sweep):  # a readable sweep: the app opens it
             self.notify(f"{name}: {run.refusal}", title="cannot open this run", severity="error", markup=False)
             return
         self.dismiss(self.root / name)
 
     def toggle(self, name: str) -> None:
         """Select or deselect run ``name``; the overlay and the diff follow."""
+        if any(run.name == name and run.sweep for run in self.runs):
+            self.notify(f"{name} is a sweep: enter opens it", title="not a run to overlay", markup=False)
+            return
         if name in self.selected:
             self.selected.remove(name)
         else:

@@ -49,6 +49,9 @@ class SweepScreen(Screen[None]):
             tooltip="Stop every point now; they are marked interrupted and --resume continues them",
             id="sweep_stop",
         ),
+        Binding(
+            "escape", "back", "Runs", tooltip="Back to the runs browser this sweep was opened from", id="sweep_back"
+        ),
     ]
     DEFAULT_CSS = """
     SweepScreen #sweep-status { height: 2; padding: 0 1; color: $text-muted; }
@@ -74,10 +77,15 @@ class SweepScreen(Screen[None]):
     class StopRequested(Message):
         """Stop the sweep this app runs."""
 
-    def __init__(self, path: Path, plan: list[str] | None = None) -> None:
+    class BackRequested(Message):
+        """Back to the runs browser the sweep was opened from."""
+
+    def __init__(self, path: Path, plan: list[str] | None = None, *, back: bool = False) -> None:
         super().__init__()
         self.path = path
         self.plan = plan or []
+        self.back = back
+        """Opened from the runs browser: escape goes back there."""
         self.info: SweepInfo | None = None
         self.live: dict[int, dict[str, LossHistory]] = {}
         """The epochs of each point being trained, per model."""
@@ -116,6 +124,8 @@ class SweepScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_sweep":
             return self.running
+        if action == "back":  # else escape is the app's: it closes the keys panel
+            return self.back and not self.query("HelpPanel")
         return True
 
     # -- what the folder says --------------------------------------------------------------------------
@@ -226,6 +236,10 @@ class SweepScreen(Screen[None]):
         if self.info is not None:
             self.show(self.info)
         self.redraw_live()
+
+    def action_back(self) -> None:
+        """Ask the app for the runs browser again."""
+        self.post_message(self.BackRequested())
 
     def action_stop_sweep(self) -> None:
         """Ask the app to stop the sweep it runs."""
