@@ -71,12 +71,15 @@ def horizon(model: str, symbol: str, marks: list[Mark], task: str = "", *, numer
     partly = [m for m in marks if m.solved]
     some = f" (some seeds do {at} {_values(symbol, partly)})" if partly else ""
     if all(solves):
+        # "every T" holds for most seeds: where some seeds did not solve it, the clause says so.
+        short = [f"{m.solved} of {m.of} seeds {at} {symbol} = {value_text(m.value)}" for m in marks if m.solved < m.of]
+        caveat = f" ({'; '.join(short)})" if short else ""
         if len(marks) == 2:
-            return f"{model} solves{it} {at} {both}"
+            return f"{model} solves{it} {at} {both}{caveat}"
         every = f"{what} at every" if task else " every"
         if numeric:
-            return f"{model} solves{every} {symbol} up to {value_text(last.value)}"
-        return f"{model} solves{what} with every {symbol} tried"
+            return f"{model} solves{every} {symbol} up to {value_text(last.value)}{caveat}"
+        return f"{model} solves{what} with every {symbol} tried{caveat}"
     if not any(solves):
         if not numeric:
             return f"{model} does not solve{it} with any {symbol} tried{some}"

@@ -34,6 +34,10 @@ def test_seeds_that_still_solve_past_the_horizon_are_counted_and_order_does_not_
 def test_every_point_solved_or_none_is_no_horizon_in_this_range() -> None:
     assert horizon("LSTM", "T", marks(*[(3, 3)] * 5)) == "LSTM solves every T up to 200"
     assert horizon("LSTM", "T", marks(*[(3, 3)] * 5), ADDING) == "LSTM solves the adding problem at every T up to 200"
+    # Most seeds everywhere, not all: the clause says where (the adding sweep found this at T = 200).
+    assert (
+        horizon("LSTM", "T", marks(*[(3, 3)] * 4, (2, 3))) == "LSTM solves every T up to 200 (2 of 3 seeds at T = 200)"
+    )
     none = horizon("SimpleRNN", "T", marks(*[(0, 3)] * 5), ADDING)
     assert none == "SimpleRNN does not solve the adding problem at any T from 10 to 200: no horizon in this range"
     some = horizon("SimpleRNN", "T", marks((1, 3), (0, 3), (0, 3), (0, 3), (0, 3)))
@@ -68,8 +72,10 @@ def test_one_value_is_named_not_spanned() -> None:
 
 def test_two_values_are_named_not_spanned() -> None:
     both = marks((3, 3), (2, 3), values=(10, 50))
-    assert horizon("LSTM", "T", both, ADDING) == "LSTM solves the adding problem at T = 10 and 50"
-    assert horizon("LSTM", "T", both) == "LSTM solves it at T = 10 and 50"
+    assert (
+        horizon("LSTM", "T", both, ADDING) == "LSTM solves the adding problem at T = 10 and 50 (2 of 3 seeds at T = 50)"
+    )
+    assert horizon("LSTM", "T", both) == "LSTM solves it at T = 10 and 50 (2 of 3 seeds at T = 50)"
     neither = horizon("SimpleRNN", "T", marks((1, 3), (0, 3), values=(10, 50)), ADDING)
     assert neither == (
         "SimpleRNN does not solve the adding problem at T = 10 or 50 (some seeds do at T = 10): "
