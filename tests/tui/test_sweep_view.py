@@ -78,7 +78,7 @@ async def test_a_finished_sweep_shows_its_points_the_chart_and_the_lesson(tmp_pa
         await until(pilot, lambda: statuses(app) == ["finished"] * 5, "five finished points")
         screen = screen_of(app)
         assert app.screen is screen and app.current is None  # nothing trains, nothing replays
-        assert cells(app, 0) == ["1", "10", "finished", "60/60", "5.05e-04 3/3", "2.53e-05 3/3", "LSTM lower", "0"]
+        assert cells(app, 0) == ["1", "10", "finished", "60/60", "5.05e-04 3/3", "2.53e-05 3/3", "0", "LSTM lower"]
         assert cells(app, 4)[4] == "1.01e-02 0/3"  # T = 200: no SimpleRNN seed solved it
         chart = screen.query_one(SweepChart)
         assert [c.label for c in chart.curves] == ["SimpleRNN", "LSTM", "baseline", "solved below"]

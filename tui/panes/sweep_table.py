@@ -72,8 +72,8 @@ class PointsTable(DataTable[Text]):
             ("status", "status"),
             ("epochs", "epochs"),
             *((LAYER_NAMES.get(m, m), f"model-{m}") for m in info.models),
-            ("verdict", "verdict"),
             ("s", "seconds"),
+            ("verdict", "verdict"),  # last: where the table is wider than the screen, a cut verdict still reads
         ]
         if [str(c.label) for c in self.columns.values()] != [label for label, _ in columns]:
             self.clear(columns=True)  # the first read
@@ -99,14 +99,14 @@ class PointsTable(DataTable[Text]):
 
 
 def row(info: SweepInfo, point: PointInfo, live: dict[str, LossHistory], marked: bool) -> list[Text]:
-    """A point's cells: #, the swept values, status, epochs, each model's figures, verdict, seconds."""
+    """A point's cells: #, the swept values, status, epochs, each model's figures, seconds, verdict."""
     cells = [
         str(point.index + 1),
         *(value_text(point.values.get(axis.name)) for axis in info.axes),
         status_text(point),
         epochs_text(point, live, planned_epochs(info, point)),
         *(model_text(point, m, marked) for m in info.models),
-        verdict_short(info, point),
         f"{point.seconds:.0f}" if math.isfinite(point.seconds) else "",
+        verdict_short(info, point),
     ]
     return [Text(cell) for cell in cells]  # Text: a value or an error may hold "[", which a str reads as markup
