@@ -99,9 +99,22 @@ def sweep_main(invocation: Invocation, closed: list[str]) -> int:
     return run_tui(invocation, closed)
 
 
+SIGPIPE_EXIT = 141
+"""The exit code of a command whose reader went away (128 + SIGPIPE), as ``ls | head`` gives ``ls``."""
+
+
 def entry() -> int:
-    """The ``rnnlstm-tui`` command: :func:`main`, then the process ends at once (see :func:`exit_now`)."""
-    return exit_now(main())
+    """The ``rnnlstm-tui`` command: :func:`main`, then the process ends at once (see :func:`exit_now`).
+
+    A listing piped into ``head`` (or any reader that stops early) ends quietly: what was asked for was read.
+    """
+    try:
+        return exit_now(main())
+    except BrokenPipeError:
+        # Python would print a traceback, and again at exit when it flushes stdout: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return exit_now(SIGPIPE_EXIT)
 
 
 if __name__ == "__main__":

@@ -162,3 +162,18 @@ def test_the_command_line_compares_runs_and_refuses_non_runs(tmp_path: Path) -> 
     assert result.returncode == 0 and "| units | 40 | 8 |" in result.stdout
     bad = subprocess.run([sys.executable, "-m", "tui.cli", "--open", str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and "not a run folder" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_listing_whose_reader_goes_away_ends_quietly(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        make_run(tmp_path / name)
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--headless", "--runs", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert listing.stdout is not None
+    listing.stdout.close()  # as `| head -0` would: nothing is read, the pipe is gone before the listing is written
+    _, said = listing.communicate(timeout=60)
+    assert (listing.returncode, said) == (141, "")  # 128 + SIGPIPE, as `ls | head` gives ls; no traceback
