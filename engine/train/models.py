@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.config.choices import LAYER_NAMES
+from engine.config.choices import LAYER_NAMES, MIN_KINDS
 from engine.config.config import Config
 from engine.data.datasets import Dataset
 
@@ -33,7 +33,7 @@ def build_model(
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    layer_class = getattr(keras.layers, LAYER_NAMES[kind])
+    layer_class = recurrent_layer(kind)
     model = keras.Sequential(
         [
             keras.Input(shape=(steps or config.window, features)),
@@ -62,7 +62,7 @@ def build_classifier(kind: str, config: Config, n_chars: int, *, unroll: bool = 
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    layer_class = getattr(keras.layers, LAYER_NAMES[kind])
+    layer_class = recurrent_layer(kind)
     model = keras.Sequential(
         [
             keras.Input(shape=(config.window,), dtype="int32"),
@@ -74,6 +74,18 @@ def build_classifier(kind: str, config: Config, n_chars: int, *, unroll: bool = 
     )
     model.compile(loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config), metrics=["accuracy"])
     return model
+
+
+def recurrent_layer(kind: str) -> type[keras.layers.Layer]:
+    """The layer class of ``kind``: Keras's own, or the engine's minGRU and minLSTM."""
+    import keras
+
+    if kind in MIN_KINDS:
+        from engine.train.minimal import MIN_LAYERS
+
+        return MIN_LAYERS[kind]
+    layer: type[keras.layers.Layer] = getattr(keras.layers, LAYER_NAMES[kind])
+    return layer
 
 
 def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
