@@ -6,10 +6,19 @@ that only needs a name list (the charts' colours, the tests) need not load the s
 
 from __future__ import annotations
 
-MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
-"""Recurrent layer kinds the engine can build, by the names users type."""
-LAYER_NAMES: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
-"""Each kind's Keras layer, which is also how verdicts and tables name it."""
+MODEL_KINDS: tuple[str, ...] = ("rnn", "lstm", "gru", "mingru", "minlstm")
+"""Recurrent layer kinds the engine can build, by the names users type (``mingru``, ``minlstm``: Feng et al.
+2024's minimal GRU and LSTM, whose gates see only the input; :mod:`engine.train.minimal`)."""
+LAYER_NAMES: dict[str, str] = {
+    "rnn": "SimpleRNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "mingru": "minGRU",
+    "minlstm": "minLSTM",
+}
+"""Each kind's layer as verdicts and tables name it (Keras's own class for the first three)."""
+MIN_KINDS: tuple[str, ...] = ("mingru", "minlstm")
+"""The kinds whose recurrence is linear (gates blind to the state): all steps at once by a parallel scan."""
 
 MAX_SEEDS = 64
 """Most seeds per model in one run."""

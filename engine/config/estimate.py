@@ -24,6 +24,8 @@ def parameters(kind: str, units: int, inputs: int, outputs: int) -> int:
     """Trainable parameters of the recurrent layer ``kind`` and its Dense read-out (Keras's counts)."""
     recurrent = {"rnn": units * (inputs + units + 1), "lstm": 4 * units * (inputs + units + 1)}
     recurrent["gru"] = 3 * units * (inputs + units + 2)  # reset_after: two biases
+    # minGRU, minLSTM: gates and candidate from the input only (no recurrent kernel), 2 and 3 blocks.
+    recurrent |= {"mingru": 2 * units * (inputs + 1), "minlstm": 3 * units * (inputs + 1)}
     return recurrent[kind] + (units + 1) * outputs
 
 

@@ -6,7 +6,8 @@ window, computed by one compiled function. In a SimpleRNN it shrinks roughly geo
 the LSTM's cell carries it further.
 
 **Gates and states** for a few validation windows, recomputed in NumPy from the recurrent layer's
-weights (Keras keeps an LSTM's kernels in the order i, f, c, o; a GRU's in z, r, h).
+weights (Keras keeps an LSTM's kernels in the order i, f, c, o; a GRU's in z, r, h; minGRU and minLSTM:
+:func:`engine.train.minimal.numpy_states`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.config.config import Config
 from engine.data.datasets import Dataset
 from engine.report.events import InsideReport
 from engine.train.compiled import Tensor, compile_function, value_and_grad
+from engine.train.minimal import MinimalRNN, numpy_states
 
 GRADIENT_WINDOWS = 64
 """Validation windows the gradient is averaged over (all of them when there are fewer)."""
@@ -37,9 +39,12 @@ def recurrent_states(layer: keras.layers.Layer, inputs: np.ndarray) -> dict[str,
     """Every step's gates and states of ``layer`` on ``inputs`` (windows, steps, features), from its weights.
 
     LSTM: input, forget and output gates and the cell state; GRU: update and reset gates; SimpleRNN:
-    its hidden state. Each array has the shape (windows, steps, units). The hidden state of every
-    kind is returned too (the layer's own output, for checking).
+    its hidden state; minGRU: its update gate z; minLSTM: its normalised forget and input gates f', i'.
+    Each array has the shape (windows, steps, units). The hidden state of every kind is returned too
+    (the layer's own output, for checking).
     """
+    if isinstance(layer, MinimalRNN):
+        return numpy_states(layer, inputs)
     weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
     kernel, recurrent, bias = weights
     n, steps, _ = inputs.shape
@@ -93,7 +98,7 @@ Inside = Callable[[int, bool], InsideReport]
 def make_inside(name: str, model: keras.Model, dataset: Dataset, config: Config) -> Inside:
     """A function that looks inside ``model`` now: ``inside(epoch, final)`` → an :class:`InsideReport`."""
     layers = model.layers
-    at = next(i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.RNN))
+    at = next(i for i, layer in enumerate(layers) if isinstance(layer, (keras.layers.RNN, MinimalRNN)))
     encode, recurrent, after = layers[:at], layers[at], layers[at:]
     x_val, y_val = dataset.val
     x_grad, y_grad = encoded(encode, x_val[:GRADIENT_WINDOWS]), ops.convert_to_tensor(y_val[:GRADIENT_WINDOWS])

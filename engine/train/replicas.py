@@ -8,6 +8,8 @@ time stays that of one model. The maths is Keras's own — the same cells, the s
 the same SGD or Adam (with per-variable norm clipping) — and each replica starts from the
 weights and shuffles of a single run with its seed, so replica k matches ``--seed seed+k``
 trained alone on the same data (``tests/engine/test_seeds.py``). The data is made once, from ``--seed``.
+minGRU and minLSTM have no recurrence inside their gates: on a GPU their replicas run every step at once
+(:func:`engine.train.minimal.linear_scan`); on a CPU, where that is slower, the same loop as the others.
 
 It is written once in ``keras.ops`` as pure functions of the weights, and runs on TensorFlow
 or JAX: :mod:`engine.train.compiled` says how each compiles it and takes its gradient.
@@ -25,9 +27,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from engine.config.choices import MIN_KINDS
 from engine.config.config import Config
 from engine.data.datasets import Dataset
 from engine.train.compiled import Tensor, compile_function, repeat, value_and_grad
+from engine.train.minimal import coefficients, hidden_states, scan_helps
 
 ReplicaEpoch = Callable[[np.ndarray], dict[str, np.ndarray]]
 """One epoch of every replica, each over its own order of the training windows (``[K, n_train]``)
@@ -94,16 +98,23 @@ def make_cell(kind: str) -> Callable[[list[Tensor], Tensor, tuple[Tensor, ...]],
         z, r = ops.sigmoid(x_z + r_z), ops.sigmoid(x_r + r_r)
         return (z * h + (1.0 - z) * ops.tanh(x_h + r * r_h),)
 
-    return {"rnn": rnn, "lstm": lstm, "gru": gru}[kind]
+    def minimal(w: list[Tensor], projected: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        # minGRU, minLSTM: no recurrent kernel (w[1] is the bias); the gates see only the input.
+        a, b = coefficients(kind, projected + w[1][:, None, :])
+        return (a * state[0] + b,)
+
+    return {"rnn": rnn, "lstm": lstm, "gru": gru, "mingru": minimal, "minlstm": minimal}[kind]
 
 
 def make_forward(
-    kind: str, units: int, dataset: Dataset
+    kind: str, units: int, dataset: Dataset, *, scan: bool = True
 ) -> Callable[[list[Tensor], Tensor, Tensor], tuple[Tensor, ...]]:
     """``(weights, inputs [K, B, T…], targets [K, B…]) → (loss [K], hits [K])`` of the task's model.
 
     The loss is the one the Keras model is compiled with: the mean squared error over every
-    step (series) or the last (adding), or sparse categorical cross-entropy (text).
+    step (series) or the last (adding), or sparse categorical cross-entropy (text). The weights are
+    the recurrent layer's (kernel, recurrent kernel, bias; minGRU and minLSTM: kernel, bias), then the
+    Dense read-out's. minGRU and minLSTM run every step at once with the parallel scan unless ``scan`` is off.
     """
     cell = make_cell(kind)
     classifier, per_step = bool(dataset.vocab), dataset.per_step
@@ -116,7 +127,7 @@ def make_forward(
         return ops.matmul(x_t, w[0])
 
     def read_out(w: list[Tensor], h: Tensor) -> Tensor:
-        return ops.matmul(h, w[3]) + w[4][:, None, :]
+        return ops.matmul(h, w[-2]) + w[-1][:, None, :]
 
     def step_error(w: list[Tensor], h: Tensor, target: Tensor) -> Tensor:
         return ops.mean(ops.square(read_out(w, h) - target), axis=(1, 2))
@@ -132,18 +143,37 @@ def make_forward(
                 total = total + step_error(w, state[0], ops.take(targets, t, axis=2))
             return state, total
 
-        state, total = repeat(steps, step, ((zeros,) * n_states, ops.zeros((k,))))
         hits = ops.zeros((k,))
-        if per_step:
-            return total / float(steps), hits
+        if kind in MIN_KINDS and scan:
+            states = min_states(kind, w, inputs, classifier)  # [K, B, T, units]
+            if per_step:
+                answers = ops.reshape(read_out(w, ops.reshape(states, (k, -1, units))), targets.shape)
+                return ops.mean(ops.square(answers - targets), axis=(1, 2, 3)), hits
+            last = states[:, :, -1, :]
+        else:
+            state, total = repeat(steps, step, ((zeros,) * n_states, ops.zeros((k,))))
+            if per_step:
+                return total / float(steps), hits
+            last = state[0]
         if not classifier:
-            return step_error(w, state[0], targets), hits
-        logits = read_out(w, state[0])
+            return step_error(w, last, targets), hits
+        logits = read_out(w, last)
         losses = ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
         right = ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), ops.cast(targets, "int32"))
         return ops.mean(losses, axis=1), ops.sum(ops.cast(right, "float32"), axis=1)
 
     return forward
+
+
+def min_states(kind: str, w: list[Tensor], inputs: Tensor, classifier: bool) -> Tensor:
+    """Every step's hidden state of K minGRU or minLSTM replicas at once: ``[K, B, T, units]``."""
+    k, b, steps = inputs.shape[0], inputs.shape[1], inputs.shape[2]
+    if classifier:  # one-hot @ kernel is a row lookup
+        projected = ops.take_along_axis(w[0], ops.reshape(inputs, (k, b * steps, 1)), axis=1)
+    else:
+        projected = ops.matmul(ops.reshape(inputs, (k, b * steps, inputs.shape[3])), w[0])
+    projected = ops.reshape(projected, (k, b, steps, -1)) + w[1][:, None, None, :]
+    return hidden_states(kind, projected)
 
 
 def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple[Tensor, ...]]:
@@ -193,9 +223,15 @@ def first_state(config: Config, params: list[Tensor]) -> list[Tensor]:
     return [ops.convert_to_tensor(0.0), *[ops.zeros_like(p) for p in params], *[ops.zeros_like(p) for p in params]]
 
 
-def make_replica_epoch(weights: ReplicaWeights, dataset: Dataset, config: Config) -> ReplicaEpoch:
-    """One compiled call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss."""
-    forward = make_forward(weights.kind, config.units, dataset)
+def make_replica_epoch(
+    weights: ReplicaWeights, dataset: Dataset, config: Config, *, scan: bool | None = None
+) -> ReplicaEpoch:
+    """One compiled call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss.
+
+    minGRU and minLSTM run every step at once with the parallel scan if ``scan``, or one step after another;
+    ``None``: the scan where it is faster (:func:`engine.train.minimal.scan_helps`: on a GPU, not on a CPU).
+    """
+    forward = make_forward(weights.kind, config.units, dataset, scan=scan_helps() if scan is None else scan)
     update = make_update(config)
     data = [ops.convert_to_tensor(a) for a in (*dataset.train, *dataset.val)]
     n_train, batch, n_val = dataset.n_train, config.batch_size, len(dataset.val[1])

@@ -59,7 +59,7 @@ def test_a_setting_without_a_flag_is_not_on_the_command_line() -> None:
         ({"validation_split": 0.0}, "validation_split", "a number in (0, 0.5]"),
         ({"trainer": "magic"}, "trainer", "one of fast, keras, fit"),
         ({"xla": "yes"}, "xla", "true or false"),
-        ({"models": ()}, "models", "a non-empty list of distinct names from rnn, lstm, gru"),
+        ({"models": ()}, "models", "a non-empty list of distinct names from rnn, lstm, gru, mingru, minlstm"),
         (
             {"points": 30, "window": 29},
             "window",
