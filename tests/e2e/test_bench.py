@@ -103,3 +103,20 @@ def test_the_tui_and_long_history_tables() -> None:
     assert "| key press to repaint while training (`App.run_test`), median / max | 30 / 90 ms |" in table
     table = long_table({"epochs": 1000, "fill_s": 0.5, "key_latency_ms": [40.0, 10.0, 20.0]})
     assert "taken in at 4,000 epochs/s" in table[0] and table[-2:] == ["| median | 20 |", "| max | 40 |"]
+
+
+def test_the_sweep_table_gives_each_row_its_speed_up_and_the_replica_bound_where_measured() -> None:
+    from engine.bench.sweep import sweep_table
+
+    def run(seconds: float, exit: int = 0) -> dict[str, float]:
+        return {"seconds": seconds, "peak_rss_mb": 1000.0, "exit": exit}
+
+    rows = [
+        {"sweep_args": ["--sweep", "length=10,25"], "sweep": run(50.0), "points": [run(30.0), run(40.0)]},
+        {"sweep_args": ["--sweep", "lr=0.1,1"], "sweep": run(60.0), "points": [run(60.0)] * 2, "bound": run(40.0)},
+    ]
+    table = sweep_table(rows)
+    assert "| `--sweep length=10,25` | 50.0 | 70.0 | 1.40× | 1000 | 1000 | — |" in table
+    assert "| `--sweep lr=0.1,1` | 60.0 | 120.0 | 2.00× | 1000 | 1000 | 40.0 (3.00×) |" in table
+    rows[0]["points"] = [run(30.0, exit=1)]
+    assert "failed (exit 1)" in "\n".join(sweep_table(rows))
