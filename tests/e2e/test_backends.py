@@ -21,14 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 @NEEDS_JAX
 def test_the_core_engine_tests_pass_on_jax() -> None:
     # The same tests (parity with fit — also for a GRU with Adam, and the text task —, reproducibility,
-    # divergence, stopping, forecast alignment, a model file saved by TensorFlow, replicas), in a
-    # process whose Keras runs on JAX.
+    # divergence, stopping, forecast alignment, a model file saved by TensorFlow, replicas, minGRU and minLSTM), in
+    # a process whose Keras runs on JAX.
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "core", "-p", "no:cacheprovider"]
     files = ["tests/e2e/test_engine_training.py", "tests/e2e/test_engine_forecast.py", "tests/e2e/test_replicas.py"]
+    files.append("tests/e2e/test_min_models.py")  # minGRU, minLSTM: scan = loop, a .keras file, replica = fit
     env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
     result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "9 passed" in result.stdout
+    assert "13 passed" in result.stdout
 
 
 def test_a_backend_that_is_not_installed_is_refused_before_anything_loads(monkeypatch: pytest.MonkeyPatch) -> None:
