@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.config.choices import LAYER_NAMES, MIN_KINDS
 from engine.config.config import Config
 from engine.data.datasets import make_dataset
 from engine.report.events import Forecast, InsideReport, SampleReport
@@ -65,7 +66,11 @@ def guide_text(config: Config, params: dict[str, int]) -> str:
         "n_chars": len(data.vocab),
         "stride_line": f"Every {data.stride}th window is kept ({len(data.targets):,})." if data.stride > 1 else "",
     }
-    return (GUIDES / f"{config.task}.md").read_text(encoding="utf-8").format_map(facts)
+    text = (GUIDES / f"{config.task}.md").read_text(encoding="utf-8").format_map(facts)
+    minimal = [LAYER_NAMES[m] for m in config.models if m in MIN_KINDS]
+    if minimal:  # what the models without a recurrent gate are, next to the task's own guide
+        text += (GUIDES / "minimal.md").read_text(encoding="utf-8").format(min_names=" and ".join(minimal))
+    return text
 
 
 def observations(evidence: Evidence) -> list[str]:

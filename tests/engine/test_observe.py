@@ -136,3 +136,11 @@ def test_every_task_has_a_guide_filled_with_the_runs_numbers(task: str) -> None:
         assert labels == ["trained on", "one window: 20 values", "its target: the next value", "held-out part"]
     if task == "adding":
         assert window_picture(for_task("adding")) == []
+
+
+def test_the_guide_explains_the_minimal_models_only_when_they_train() -> None:
+    with_them = guide_text(for_task("adding", models=("lstm", "minlstm")), {"lstm": 6761, "minlstm": 281})
+    assert "## The minimal models: minLSTM come from" not in with_them  # named as a list, in order
+    assert "minLSTM come from Feng et al. (2024)" in with_them and "**linear recurrence**" in with_them
+    assert "h_{t−1}" in with_them and "{" not in with_them.replace("h_{t−1}", "")
+    assert "minimal models" not in guide_text(for_task("adding", models=("rnn", "lstm")), {})
