@@ -41,6 +41,7 @@ ONE_WORKER = frozenset({"test_engine_hygiene", "test_hostile_runs", "test_sweep_
 """Test modules whose module-scoped fixture is costly (a process, a sweep): kept on one worker, it is made once."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its worker hook runs first otherwise)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Send every test that loads Keras in-process to one worker (``--dist loadgroup``): the other worker then
     never pays TensorFlow's import (seconds of CPU on a machine with two cores), and both stay busy. Likewise the
