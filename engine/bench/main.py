@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.bench import suite
 from engine.bench.backends import SEEDS, backends_table, measure_backends
+from engine.bench.minimal import measure_minimal, minimal_table
 from engine.bench.startup import measure_startup, startup_table
 from engine.bench.suite import Figures
 from engine.bench.sweep import ROWS, measure_sweep, sweep_table
@@ -139,6 +140,9 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
     if "sweep" in sections:  # whole sweeps of their own settings: only --quick is taken from the options
         data["sweep"] = [measure_sweep(row, quick) for row in ROWS]
         lines += ["", *sweep_table(data["sweep"])]
+    if "minimal" in sections:  # minGRU and minLSTM against the LSTM: per epoch (scan and loop) and whole runs
+        data["minimal"] = measure_minimal(config, quick)
+        lines += ["", *minimal_table(data["minimal"])]
     for section in extra:
         lines += ["", *section(config, data, quick)]
     text = "\n".join(lines)
@@ -149,7 +153,7 @@ def run(config: Config, sections: set[str], quick: bool, results: Path | None, e
     return text
 
 
-SECTIONS = ("compare", "scaling", "listing", "seeds", "startup", "backends", "sweep")
+SECTIONS = ("compare", "scaling", "listing", "seeds", "startup", "backends", "sweep", "minimal")
 """What ``--only`` may name."""
 SUITE = ("compare", "scaling", "listing", "seeds")
 """What ``--suite`` runs: the startup and backends sections, long rows of whole processes, only with ``--only``."""

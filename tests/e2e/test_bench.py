@@ -120,3 +120,41 @@ def test_the_sweep_table_gives_each_row_its_speed_up_and_the_replica_bound_where
     assert "| `--sweep lr=0.1,1` | 60.0 | 120.0 | 2.00× | 1000 | 1000 | 40.0 (3.00×) |" in table
     rows[0]["points"] = [run(30.0, exit=1)]
     assert "failed (exit 1)" in "\n".join(sweep_table(rows))
+
+
+def test_the_minimal_table_gives_each_model_and_way_its_time_over_the_lstms() -> None:
+    from engine.bench.minimal import minimal_table
+
+    def epochs(model: str, way: str, seconds: list[float]) -> dict[str, object]:
+        return {
+            "model": model,
+            "way": way,
+            "seconds": seconds,
+            "cpu_seconds": [s / 2 for s in seconds],
+            "val_loss": 0.5,
+        }
+
+    rows = [
+        epochs("lstm", "loop", [3.0, 0.2, 0.1, 0.3]),
+        epochs("mingru", "scan", [9.0, 0.05, 0.05, 0.06]),
+        epochs("mingru", "loop", [2.0, 0.04]),
+    ]
+    figures = {
+        "epochs": 4,
+        "per_epoch": {"adding, T = 100": {"device": "CPU (2 cores)", "scan_default": False, "rows": rows}},
+        "whole": {
+            "default task": [
+                {"model": "lstm", "args": ["--epochs", "100"], "seconds": 20.0, "peak_rss_mb": 900.0, "exit": 0},
+                {"model": "mingru", "args": ["--epochs", "100"], "seconds": 10.0, "peak_rss_mb": 800.0, "exit": 0},
+                {"model": "minlstm", "args": ["--epochs", "100"], "seconds": 1.0, "peak_rss_mb": 700.0, "exit": 2},
+            ]
+        },
+    }
+    table = minimal_table(figures)
+    assert "on CPU (2 cores)" in table[0] and "median of the next 3" in table[0] and "by the loop here" in table[0]
+    assert "| adding, T = 100 | lstm | loop (its cell) | 3.00 | 200.0 | 1.00 | 100.0 | 0.5 |" in table
+    assert "| adding, T = 100 | mingru | scan | 9.00 | 50.0 | 0.25 | 25.0 | 0.5 |" in table
+    assert "| adding, T = 100 | mingru | loop | 2.00 | 40.0 | 0.20 | 20.0 | 0.5 |" in table
+    assert "- default task: `--epochs 100`" in table
+    assert "| default task | mingru | 10.0 | 0.50 | 800 |" in table
+    assert "| default task | minlstm | 1.0 | failed (exit 2) | 700 |" in table
