@@ -89,7 +89,8 @@ class MetricsPane(Vertical):
         """Models that stopped training: live updates leave their rows alone."""
         self.cells = {model: {"model": model, "status": "waiting"} for model in models}
         """What each row shows, to lay the rows out again when a value needs a second line."""
-        widths = {key: width or 0 for key, (_, width) in HEADINGS.items()}
+        self.widths = widths = {key: width or 0 for key, (_, width) in HEADINGS.items()}
+        """Each column's width for this run's models (a long model name widens its column: see ``DONORS``)."""
         # A longer name (minlstm) takes its columns from the status, then the best val's, whose long values wrap
         # onto a second line anyway: the table stays 80 columns wide.
         extra = max(0, max(map(len, self.cells), default=0) - widths["model"])
@@ -179,7 +180,7 @@ class MetricsPane(Vertical):
             return
         shown = {key: compact(value) for key, value in cells.items() if key in self.headings}  # the task's columns
         self.cells[model].update(shown)
-        long = {(model, key) for key, value in shown.items() if len(value) > (HEADINGS[key][1] or len(value))}
+        long = {(model, key) for key, value in shown.items() if len(value) > (self.widths[key] or len(value))}
         if long - self.wrapped:  # a value needs a second line: lay the rows out again, as tall as they need
             self.wrapped |= long
             self._add_rows()
