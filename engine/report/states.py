@@ -21,13 +21,19 @@ def state_lines(report: InsideReport, window: int) -> dict[str, np.ndarray]:
     return lines
 
 
+HEATMAP_ORDER = ("cell state", "update gate", "forget gate", "hidden state")
+"""The heatmap shows a model's first of these: the one that defines it (an LSTM has a forget gate too, and a
+minGRU or minLSTM a hidden state, but the cell state and their gates say more)."""
+
+
 def heatmap(report: InsideReport, window: int, units: int) -> tuple[str, np.ndarray]:
     """The main state for ``window`` per unit and step, scaled to [0, 1], for the first ``units`` units.
 
-    LSTM: its cell state; GRU: its update gate; SimpleRNN: its hidden state. States are scaled by
-    their largest magnitude (0.5 is zero); gates are already in [0, 1].
+    LSTM: its cell state; GRU and minGRU: their update gate z; minLSTM: its forget gate f' (what it keeps of
+    the old state; its input gate i' is 1 − f'); SimpleRNN: its hidden state. States are scaled by their
+    largest magnitude (0.5 is zero); gates are already in [0, 1].
     """
-    name = next(n for n in ("cell state", "update gate", "hidden state") if n in report.states)
+    name = next(n for n in HEATMAP_ORDER if n in report.states)
     chosen = report.states[name][min(window, len(report.states[name]) - 1)][:, :units].T  # (units, steps)
     if "gate" in name:
         return name, chosen

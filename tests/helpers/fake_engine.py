@@ -189,6 +189,10 @@ def look_inside(config: Config, model: str, epoch: int, *, final: bool) -> Insid
     gradient = (0.5 if model == "rnn" else 0.95) ** lags / (1 + epoch)
     ramp = np.broadcast_to(np.linspace(0, 1, steps)[None, :, None], (4, steps, 3)).copy()
     states = {"hidden state": ramp} if model == "rnn" else {"forget gate": 1 - ramp / 2, "cell state": ramp - 0.5}
+    if model == "mingru":  # the min models' own names, as the engine's look inside gives them
+        states = {"update gate": 0.25 + ramp / 2, "hidden state": ramp - 0.5}
+    elif model == "minlstm":
+        states = {"forget gate": 1 - ramp / 2, "input gate": ramp / 2, "hidden state": ramp - 0.5}
     return InsideReport(model, epoch, gradient, states, final)
 
 

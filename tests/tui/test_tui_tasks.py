@@ -107,3 +107,26 @@ async def test_the_inside_tab_shows_gradients_and_the_chosen_windows_states(tmp_
         assert "lstm cell state: units (rows) × steps" in str(app.query_one("#inside-heatmap").render())
         await pilot.press("1", "right")
         assert app.window == 3  # elsewhere the arrows do not choose windows
+
+
+async def test_the_inside_tab_shows_the_min_models_gates_and_their_own_gate_in_the_heatmap(tmp_path: Path) -> None:
+    import plotext
+    from helpers.fake_engine import look_inside
+
+    from engine.report.states import heatmap
+    from tui.panes.inside import STATE_COLORS
+
+    app = fake_app(SMALL.replace(models=("minlstm", "mingru")), tmp_path)
+    watch = Watch()
+    async with app.run_test(size=(120, 40), message_hook=watch) as pilot:
+        await settle(pilot, watch.expect(done_of(1)))
+        await pilot.press("6")
+        gates = app.query_one("#inside-gates", CurveChart).curves
+        assert [c.label for c in gates] == ["minlstm forget gate", "minlstm input gate", "mingru update gate"]
+        assert len({c.color for c in gates}) == 3  # each gate its own colour
+        # minLSTM has no cell state: its forget gate f', not its hidden state
+        assert "minlstm forget gate: units (rows) × steps" in str(app.query_one("#inside-heatmap").render())
+    assert heatmap(look_inside(SMALL, "mingru", 2, final=True), 0, 12)[0] == "update gate"
+    assert heatmap(look_inside(SMALL, "lstm", 2, final=True), 0, 12)[0] == "cell state"  # the LSTM's, unchanged
+    colours = [STATE_COLORS[name] for name in ("update gate", "forget gate", "input gate")]
+    assert len(set(colours)) == 3 and all("\x1b[" in plotext.colorize("x", c) for c in colours)  # plotext knows each

@@ -25,10 +25,12 @@ STATE_COLORS = {
     "forget gate": "cyan+",
     "output gate": "orange+",
     "cell state": "magenta+",
-    "update gate": "yellow+",
+    "update gate": "white",  # plotext has no "yellow+" (its yellow is "orange+", the output gate's): uncoloured
     "reset gate": "blue+",
     "hidden state": "red+",
 }
+"""One plotext colour per gate or state name, each a different one of the 16 ANSI colours: an LSTM's four, a GRU's
+or minGRU's update and reset gates, minLSTM's forget and input gates, and a SimpleRNN's hidden state read apart."""
 HEATMAP_UNITS = 12
 
 
