@@ -34,7 +34,7 @@ from tui.panes.guide import GuidePane
 from tui.panes.inside import InsidePane
 from tui.panes.metrics import MetricsPane
 from tui.panes.seed_tables import SeedsView
-from tui.panes.tabs import ForecastPane, SizeNotice, SummariesPane
+from tui.panes.tabs import ForecastPane, SizeNotice, SummariesPane, show_tab
 from tui.panes.training import TrainingPane
 from tui.runner import Run, RunFolders, free_name
 from tui.screens.runs import RunsScreen
@@ -276,10 +276,7 @@ class RnnLstmApp(SweepControl):
         self.animation_level = "none"  # the tab's underline jumps under it instead of sliding after the shot
         self.clear_notifications()  # a toast is not part of what a tab shows
         for tab in TABS:
-            tabs.active = tab
-            self._redraw()
-            for _ in range(2):  # laid out and painted, then the underline moved after that refresh
-                await self.screen.wait_for_refresh()
+            await show_tab(tabs, tab, self._redraw)  # its charts drawn, then laid out and painted
             name = free_name(folder, f"screen-{tab}", ".svg")  # a second export keeps the first
             saved.append(Path(self.save_screenshot(filename=name, path=str(folder))).name)
         tabs.active, self.animation_level = shown, level

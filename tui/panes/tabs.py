@@ -6,14 +6,14 @@ hand it over (epochs are stored as they arrive, charts are redrawn on a timer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.widgets import Label, Static
+from textual.widgets import Label, Static, TabbedContent
 
 from engine.config.config import Config
 from engine.report.events import ForecastReport, SampleReport
@@ -147,3 +147,25 @@ class SizeNotice(Static):
         if small:
             self.update(f"terminal too small: {width}×{height}, need {need_w}×{need_h}\nenlarge it, or press q to quit")
         return small
+
+
+FRAMES_TO_SHOW_A_TAB = 200
+"""Most refreshes :func:`show_tab` waits for (a few on a quiet machine; more when the cores are busy)."""
+
+
+async def show_tab(tabs: TabbedContent, tab: str, draw: Callable[[], object]) -> None:
+    """Switch ``tabs`` to ``tab``, ``draw`` what it shows, and wait until the screen has laid it out in place of the
+    other panes.
+
+    Two refreshes are usually enough, but on a busy machine a screenshot taken then showed the Training tab's
+    charts under the Summaries tab's header: the switch reaches the layout through messages of its own.
+    """
+    tabs.active = tab
+    draw()
+    panes = {pane.id: pane for pane in tabs.query("TabPane")}
+    for _ in range(FRAMES_TO_SHOW_A_TAB):
+        await tabs.screen.wait_for_refresh()
+        shown = panes[tab].region.area > 0 and not any(p.region.area for name, p in panes.items() if name != tab)
+        if shown:
+            break
+    await tabs.screen.wait_for_refresh()  # painted after that layout, the tab's underline moved under it
