@@ -30,6 +30,7 @@ KERAS_IN_PROCESS = frozenset(
         "test_faults_run",
         "test_headless",
         "test_inside",
+        "test_min_models",
         "test_replicas",
         "test_seeds_run",
         "test_text_run",

@@ -171,3 +171,14 @@ def test_to_message_wraps_each_event_with_its_run() -> None:
     assert isinstance(to_message(1, RunFinished(Path("x"), "finished")), RunDone)
     with pytest.raises(TypeError):
         to_message(1, "not an event")  # type: ignore[arg-type]
+
+
+def test_every_model_has_its_own_colour_that_plotext_draws_and_its_own_marker() -> None:
+    import plotext
+
+    from engine.config.choices import MODEL_KINDS
+    from tui.charts.plots import MODEL_COLORS, MODEL_MARKERS
+
+    colours = [MODEL_COLORS[kind] for kind in MODEL_KINDS]
+    assert len(set(colours)) == len(MODEL_KINDS) and len({MODEL_MARKERS[k] for k in MODEL_KINDS}) == len(MODEL_KINDS)
+    assert all("\x1b[" in plotext.colorize("x", colour) for colour in colours)  # an unknown name draws uncoloured

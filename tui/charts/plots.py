@@ -24,7 +24,7 @@ MODEL_COLORS: dict[str, str] = {
     "rnn": "cyan+",
     "lstm": "magenta+",
     "gru": "orange+",
-    "mingru": "yellow+",
+    "mingru": "green",  # the 16 colours have no other bright one left; the truth (green+) is drawn as points
     "minlstm": "red+",
 }
 """One colour per model kind, from the 16 ANSI colours so charts read without truecolor."""
