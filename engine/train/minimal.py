@@ -112,10 +112,10 @@ def hidden_states(kind: str, projected: Tensor, *, scan: bool = True) -> Tensor:
 def scan_helps() -> bool:
     """Whether the fast trainer should scan: where Keras computes on a GPU or TPU, whose many cores run a
     round's whole-tensor products at once (not measured here: no GPU). On a CPU it runs the loop, measured
-    faster on 2 cores (one replica of 32 units, batches of 32, XLA, the adding task): at T = 100 the scan's
-    epoch is shorter (minGRU 58 against 61 ms, minLSTM 72 against 107 ms) but its XLA compile takes 8–9 s
-    instead of 2–3 s, more than a 60-epoch run gains; at T = 1,000 the loop wins outright (minGRU 0.7–0.8
-    against 2.1 s, minLSTM 1.3 against 2.6 s per epoch), and at T = 20 (13 against 30 ms). The scan does
+    faster on 2 cores (the adding task, one replica, XLA; ``python -m engine.bench --only minimal``, whose
+    table is in engine/bench/README.md): at T = 100 a minGRU epoch 65 ms looping against 165 ms scanning,
+    a minLSTM 126 against 195 ms; at T = 1,000 0.85 against 1.9 s and 1.5 against 3.1 s; and the scan's
+    XLA compile takes 15–23 s against 4–7 s. The scan does
     about twice the loop's arithmetic for its 2⌈log₂ T⌉ rounds, and two cores cannot run a round's steps at once."""
     return any(not device.startswith("cpu") for device in keras.distribution.list_devices())
 
