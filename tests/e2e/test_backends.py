@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @NEEDS_JAX
+@pytest.mark.heavy
 def test_the_core_engine_tests_pass_on_jax() -> None:
     # The same tests (parity with fit — also for a GRU with Adam, and the text task —, reproducibility,
     # divergence, stopping, forecast alignment, a model file saved by TensorFlow, replicas, minGRU and minLSTM), in

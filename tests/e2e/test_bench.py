@@ -20,6 +20,7 @@ from tui.bench.main import tui_table
 CONFIG = Config(epochs=2, models=("rnn", "lstm"))
 
 
+@pytest.mark.heavy
 def test_the_benchmark_runs_and_writes_its_tables_with_when_and_where(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -106,6 +106,7 @@ def test_an_ascii_stream_and_a_closed_stderr_change_nothing_that_was_computed(tm
     assert metrics["status"] == "finished" and metrics["models"]["rnn"]["epochs_done"] == 3
 
 
+@pytest.mark.heavy
 def test_a_headless_run_with_stdout_closed_runs_normally(tmp_path: Path) -> None:
     # On TensorFlow, whose C++ side writes to the standard streams itself (a closed fd 1 could be reused).
     result = _cli(["--headless", *TINY, "--out", "run"], tmp_path, ">&-")

@@ -61,6 +61,7 @@ def test_headless_run_writes_every_artifact(
 
 
 @NEEDS_JAX
+@pytest.mark.heavy
 def test_backend_decides_not_keras_backend_and_the_jax_files_load_on_tensorflow(tmp_path: Path) -> None:
     # KERAS_BACKEND names another backend (torch is not even installed): --backend decides, not the environment.
     result = _run([*ARGS, "--backend", "jax"], tmp_path, env={**os.environ, "KERAS_BACKEND": "torch"})

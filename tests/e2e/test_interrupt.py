@@ -27,7 +27,10 @@ XLA's compile (a second or two on TensorFlow; JAX always compiles with XLA)."""
 # as SIGHUP, which stands for both; test_the_signals_that_interrupt_a_run_and_their_exit_codes names all three.
 @pytest.mark.parametrize(
     ("signum", "exit_code", "backend"),
-    [(signal.SIGINT, 130, "tensorflow"), pytest.param(signal.SIGHUP, 129, "jax", marks=NEEDS_JAX)],
+    [
+        pytest.param(signal.SIGINT, 130, "tensorflow", marks=pytest.mark.heavy),
+        pytest.param(signal.SIGHUP, 129, "jax", marks=NEEDS_JAX),
+    ],
 )
 def test_signal_mid_run_keeps_every_finished_epoch(tmp_path: Path, signum: int, exit_code: int, backend: str) -> None:
     target_epoch = random.randint(2, 30)
@@ -65,6 +68,7 @@ def test_the_signals_that_interrupt_a_run_and_their_exit_codes() -> None:
     assert SIGNAL_EXIT_CODES == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}  # 128 + N
 
 
+@pytest.mark.heavy
 def test_a_signal_while_compiling_ends_the_process_and_leaves_a_consistent_folder(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "--headless", "--epochs", "1000000", "--out", "run"],

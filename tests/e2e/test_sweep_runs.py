@@ -31,7 +31,7 @@ from engine.sweep.headless import prepare
 from engine.sweep.reader import SWEEP_JSON, read_sweep
 from engine.sweep.runner import run_sweep
 
-pytestmark = NEEDS_JAX
+pytestmark = [NEEDS_JAX, pytest.mark.heavy]
 
 
 def ignore(event: SweepEvent) -> None:
