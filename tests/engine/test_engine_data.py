@@ -77,6 +77,7 @@ def test_defaults_are_the_seeds_and_valid() -> None:
     assert Config.from_dict(DEFAULT.to_dict()) == DEFAULT
 
 
+@pytest.mark.keras_in_process  # it asks Keras itself: on the worker that has it loaded already
 @pytest.mark.parametrize(("points", "window", "split"), [(200, 20, 0.1), (201, 20, 0.1), (200, 20, 0.3), (30, 5, 0.1)])
 def test_split_sizes_are_keras_own(points: int, window: int, split: float) -> None:
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
