@@ -1,6 +1,6 @@
 """minGRU and minLSTM (engine/train/minimal.py) on real Keras: the parallel scan against the plain loop (values
 and gradients), a ``.keras`` round trip, a replica against the same seed alone, their parameter counts and
-gates, and a run of them beside an LSTM. ``test_backends.py`` runs the ``core`` ones on JAX too."""
+gates, and a whole run of the two with seeds. ``test_backends.py`` runs the ``core`` ones on JAX too."""
 
 from __future__ import annotations
 
