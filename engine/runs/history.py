@@ -22,6 +22,7 @@ import numpy as np
 from engine.config.choices import MODEL_KINDS
 from engine.config.config import SETTING
 from engine.runs.reader import number
+from engine.runs.safeio import open_regular
 
 CHUNK_BYTES = 1 << 20
 """How much of ``history.csv`` one read takes: memory stays near this whatever the file's size."""
@@ -53,7 +54,7 @@ def read_history(path: Path, start: int = 0, limit: int = CHUNK_BYTES) -> tuple[
     header, or without a model or an epoch, is damage and left out.
     """
     try:
-        with open(path / "history.csv", "rb") as handle:
+        with open_regular(path / "history.csv") as handle:
             header = handle.readline(LONGEST_LINE)
             if not header.endswith(b"\n"):  # not written yet, or no header a run writes
                 return [], start

@@ -8,12 +8,14 @@ whole beyond what a run writes (a forecast of at most :data:`FORECAST_ROWS` rows
 from __future__ import annotations
 
 import csv
+import io
 from array import array
 from pathlib import Path
 
 import numpy as np
 
 from engine.runs.reader import number
+from engine.runs.safeio import open_regular
 
 FORECAST_ROWS = 1_000_000
 """A forecast has a row per value of the series: at most a million (``--points``, a CSV's rows)."""
@@ -30,7 +32,7 @@ def read_forecast(path: Path) -> dict[str, np.ndarray]:
     A row with the wrong number of cells is left out of every column, so the columns stay aligned.
     """
     try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        with io.TextIOWrapper(open_regular(path), newline="", encoding="utf-8", errors="replace") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             if not header or len(set(header)) != len(header):
@@ -50,7 +52,7 @@ def read_forecast(path: Path) -> dict[str, np.ndarray]:
 def _head(path: Path, limit: int, *, tail: bool = False) -> str:
     """The first (or last) ``limit`` bytes of the text file at ``path``; "" when it cannot be read."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             if tail:
                 handle.seek(max(0, handle.seek(0, 2) - limit))
             return handle.read(limit).decode("utf-8", "replace")

@@ -17,6 +17,7 @@ from typing import Any
 from engine.config.config import SETTINGS
 from engine.report.events import number as shown
 from engine.runs.checked import check_config, check_data, check_metrics, summarised
+from engine.runs.safeio import NotRegular, open_regular
 from engine.settings.declare import PATH_ECHO, shorten
 from engine.settings.numbers import NOT_FINITE, NumberError, read_float
 
@@ -89,12 +90,14 @@ def _models(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _read_json(path: Path) -> tuple[dict[str, Any], str]:
     """A JSON object from ``path``, or ``{}`` and why not."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             if os.fstat(handle.fileno()).st_size > JSON_BYTES:  # read(n) would set n bytes aside first
                 return {}, f"{path.name}: larger than {JSON_BYTES >> 20} MB, not one a run writes"
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
         return {}, f"no {path.name}"
+    except NotRegular as error:
+        return {}, f"{error}, not one a run writes"
     except (OSError, UnicodeDecodeError) as error:
         return {}, f"{path.name}: cannot be read ({type(error).__name__})"
     try:

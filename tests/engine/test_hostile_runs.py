@@ -248,3 +248,29 @@ def test_the_command_line_refuses_to_open_a_damaged_run_in_one_line(templates: d
         text=True,
     )
     assert compared.returncode == 0 and f'"1500" {NOT_ALLOWED}' in compared.stdout
+
+
+@pytest.mark.parametrize("name", ["config.json", "metrics.json", "history.csv", "forecast.csv"])
+def test_a_fifo_in_place_of_a_file_is_refused_or_skipped_never_waited_on(name: str, tmp_path: Path) -> None:
+    import threading
+
+    folder = make_run(tmp_path / "run")
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)  # opening it for reading would wait for a writer forever
+    said: list[str] = []
+
+    def read() -> None:
+        run = read_run(folder)
+        said.append(run.problem)
+        if not run.problem:  # what opening it in the app reads next: its history and its previews
+            replay_run(config_of(run), folder, lambda event: None, StopSignal())
+            said.append("replayed")
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert not reader.is_alive(), f"reading a run folder with a FIFO named {name} hung"
+    if name.endswith(".json"):  # what the run is: refused in one line
+        assert said == [f"{name}: not a regular file, not one a run writes"]
+    else:
+        assert said[-1] == "replayed", said  # read around it: the run is shown without what the FIFO stands for
