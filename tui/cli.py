@@ -16,6 +16,7 @@ from engine.sweep.grid import SweepError
 from engine.sweep.headless import prepare, report_text, run_sweep_headless
 from engine.sweep.listing import list_folders, read_folder
 from engine.sweep.reader import is_sweep, read_sweep
+from tui.served import served
 
 
 def exit_now(code: int) -> int:
@@ -67,7 +68,7 @@ def run_tui(invocation: Invocation, closed: list[str]) -> int:
             sys.stdout if "stderr" in closed else sys.stderr,
         )
     redirected = [name for name in ("stdout", "stderr", "stdin") if not getattr(sys, name).isatty()]
-    if redirected:
+    if redirected and not served():  # Textual's web driver talks over pipes
         fail(
             f"{redirected[0]} is not a terminal, so the TUI cannot run; allowed: run it in a terminal, "
             "or add --headless for log output"

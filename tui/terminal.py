@@ -26,6 +26,7 @@ from engine.runs.folder import mark_interrupted
 from engine.runs.safeio import failure_note, file_mode
 from engine.train.runtime import quiet_stderr
 from tui.app import RnnLstmApp
+from tui.served import served
 
 LOG_NAME = "tui-stderr.log"
 """What TensorFlow wrote on stderr during the session, kept in the last run folder if anything."""
@@ -84,10 +85,13 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
     log = Path(log_name)
     encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
     terminal = os.fdopen(os.dup(2), "w", encoding=encoding, errors="replace")
-    driver = driver_drawing_on(terminal)
+    # Served in a browser (textual serve, textual-serve), Textual's web driver named in the environment draws over
+    # stdout; our driver would override it. TensorFlow's stderr is kept off the stream all the same.
+    web = served()
+    driver = None if web else driver_drawing_on(terminal)
     app = TerminalApp(invocation, run_root, driver_class=driver)
     try:
-        if driver is None:
+        if driver is None and not web:  # Windows: Textual's own driver, fd 2 left alone
             app.run()
         else:
             with quiet_stderr(str(log)):

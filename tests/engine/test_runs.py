@@ -7,9 +7,11 @@ imports TensorFlow, and one test checks that opening a run in a fresh process do
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,31 @@ def test_a_listing_whose_reader_goes_away_ends_quietly(tmp_path: Path) -> None:
     listing.stdout.close()  # as `| head -0` would: nothing is read, the pipe is gone before the listing is written
     _, said = listing.communicate(timeout=60)
     assert (listing.returncode, said) == (141, "")  # 128 + SIGPIPE, as `ls | head` gives ls; no traceback
+
+
+def test_served_in_a_browser_the_app_runs_under_textuals_web_driver(tmp_path: Path) -> None:
+    # As textual serve and textual-serve start it: the web driver named in the environment, stdin and stdout
+    # pipes. The app must neither refuse ("stdout is not a terminal") nor put its own terminal driver in its place.
+    import select
+    import signal
+
+    folder = make_run(tmp_path / "run")
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver"}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--open", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert app.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"__GANGLION__" not in seen and time.monotonic() < deadline and app.poll() is None:
+        if select.select([app.stdout], [], [], 1)[0]:
+            seen += os.read(app.stdout.fileno(), 65536)
+    try:
+        assert b"__GANGLION__" in seen, app.stderr.read().decode() if app.poll() is not None else seen[-500:]
+    finally:
+        app.send_signal(signal.SIGTERM)  # what textual-serve does when the tab goes
+        app.communicate(timeout=30)
