@@ -197,7 +197,8 @@ def distinct(runs: list[RunInfo]) -> tuple[list[RunInfo], list[str]]:
     for run in runs:
         where = resolved(run.path)
         if where in first:
-            notes.append(f"{run.path} and {first[where].path} are the same run ({where}): compared once.")
+            what, done = ("sweep", "listed") if run.sweep else ("run", "compared")  # a sweep is listed, not compared
+            notes.append(f"{run.path} and {first[where].path} are the same {what} ({where}): {done} once.")
         else:
             first[where] = run
     return list(first.values()), notes

@@ -68,6 +68,8 @@ def test_compare_names_a_sweep_as_a_sweep_not_as_a_run_with_nothing_recorded(tmp
     assert report.startswith(f"Runs: {run}\n")
     alone = compare_report([read_folder(sweep)])
     assert "One run" not in alone and "| run | model |" not in alone  # no empty tables for no run
+    twice = compare_report([read_folder(sweep), read_folder(sweep)])
+    assert f"are the same sweep ({sweep.resolve()}): listed once." in twice and "same run" not in twice
 
 
 def test_the_command_line_lists_and_compares_a_sweep_without_tensorflow(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from helpers.fake_engine import FakeEngine
 from helpers.pilot_helpers import Watch, done_of, settle
 from helpers.sweep_folders import made_sweep
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Markdown, Static
+from textual.widgets import DataTable, Input, Label, Markdown, Static
 
 from engine.cli import parse_invocation
 from engine.config.config import Config
@@ -131,6 +131,8 @@ async def test_a_sweep_folder_is_listed_as_a_sweep_and_enter_opens_the_sweep_vie
         await pilot.pause()
         assert app.screen is screen and app.sweep_screen is None
         assert str(table.get_cell(SWEEP, "status")) == "sweep: length=10,25,50 · 3 of 3 points finished"
+        title = str(screen.query_one("#runs-title", Label).render())
+        assert "runs and sweeps (2 sweeps) in" in title  # the readable sweep and the damaged one
         assert str(table.get_cell(SWEEP, "task")) == "adding" and str(table.get_cell(SWEEP, "models")) == "rnn,lstm"
         table.move_cursor(row=[str(k.value) for k in table.rows].index(SWEEP))
         await pilot.press("space")

@@ -132,8 +132,10 @@ class RunsScreen(Screen[Path | None]):
     def show_title(self, shown: int) -> None:
         """How many runs are shown, how they are ordered, how many are selected, and the keys."""
         order = f"{self.sort_column} {'↓' if self.descending else '↑'}"
+        sweeps = sum(1 for run in self.runs if run.sweep)
+        what = f"runs and sweeps ({sweeps} sweep{'s' * (sweeps != 1)})" if sweeps else "runs"
         self.query_one("#runs-title", Label).update(
-            f"{shown} of {len(self.runs)} runs in {self.root} · sorted by {order} (click a heading) · "
+            f"{shown} of {len(self.runs)} {what} in {self.root} · sorted by {order} (click a heading) · "
             f"{len(self.selected)} selected · space: select · enter: open · escape: back"
         )
 
