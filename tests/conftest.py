@@ -22,34 +22,37 @@ def tiny_config() -> Config:
     return Config(epochs=3, forecast_every=0)
 
 
-KERAS_IN_PROCESS = frozenset(
-    {
-        "test_bench",
-        "test_engine_forecast",
-        "test_engine_training",
-        "test_faults_run",
-        "test_headless",
-        "test_inside",
-        "test_min_models",
-        "test_replicas",
-        "test_seeds_run",
-        "test_text_run",
-        "test_tui_e2e",
-    }
-)
-"""Test modules that load Keras in the pytest process itself (the others start processes or use the scripted engine)."""
+KERAS_IN_PROCESS: dict[str, str] = {
+    # The engine's training, on two models at a time (~57 s of the suite on 2 cores):
+    "test_engine_training": "keras-train",
+    "test_min_models": "keras-train",
+    "test_engine_forecast": "keras-train",
+    "test_replicas": "keras-train",
+    # Whole runs through the engine and the app (~60 s):
+    "test_tui_e2e": "keras-runs",
+    "test_headless": "keras-runs",
+    "test_faults_run": "keras-runs",
+    "test_inside": "keras-runs",
+    "test_seeds_run": "keras-runs",
+    "test_text_run": "keras-runs",
+    "test_bench": "keras-runs",
+}
+"""Test modules that load Keras in the pytest process itself (the others start processes or use the scripted engine),
+in two groups of about equal time: one group was the suite's longest path (115 s of a 120 s run)."""
 ONE_WORKER = frozenset({"test_engine_hygiene", "test_hostile_runs", "test_sweep_runs"})
 """Test modules whose module-scoped fixture is costly (a process, a sweep): kept on one worker, it is made once."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its worker hook runs first otherwise)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Send every test that loads Keras in-process to one worker (``--dist loadgroup``): the other worker then
-    never pays TensorFlow's import (seconds of CPU on a machine with two cores), and both stay busy. Likewise the
-    tests of a module in ``ONE_WORKER``, whose shared fixture would otherwise be made once per worker."""
+    """Send the tests that load Keras in-process to two workers (``--dist loadgroup``): the third then never pays
+    TensorFlow's import (seconds of CPU on a machine with two cores), and all stay busy. Likewise the tests of a
+    module in ``ONE_WORKER``, whose shared fixture would otherwise be made once per worker."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
-        if module in KERAS_IN_PROCESS or item.get_closest_marker("keras_in_process"):
-            item.add_marker(pytest.mark.xdist_group("keras"))
+        if module in KERAS_IN_PROCESS:
+            item.add_marker(pytest.mark.xdist_group(KERAS_IN_PROCESS[module]))
+        elif item.get_closest_marker("keras_in_process"):
+            item.add_marker(pytest.mark.xdist_group("keras-train"))
         elif module in ONE_WORKER:
             item.add_marker(pytest.mark.xdist_group(module))
