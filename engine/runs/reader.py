@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,13 +134,14 @@ def read_run(path: Path) -> RunInfo:
     return RunInfo(path, config, metrics, problem, config_problem, bad, about)
 
 
-def list_runs(root: Path) -> list[RunInfo]:
-    """Every run folder directly under ``root``, newest first (by folder name: timestamps sort)."""
+def list_runs(root: Path, read: Callable[[Path], RunInfo] = read_run) -> list[RunInfo]:
+    """Every folder directly under ``root`` as ``read`` gives it (a run folder), newest first (by folder name:
+    timestamps sort)."""
     try:
         folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
     except OSError:
         return []
-    return [read_run(folder) for folder in sorted(folders, key=lambda p: p.name, reverse=True)]
+    return [read(folder) for folder in sorted(folders, key=lambda p: p.name, reverse=True)]
 
 
 def number(text: str | None) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.runs.checked import check_config
-from engine.runs.reader import RunInfo, read_run
+from engine.runs.reader import RunInfo, list_runs, read_run
 from engine.settings.declare import PATH_ECHO, shorten
 from engine.sweep.grid import value_text
 from engine.sweep.reader import PointStatus, SweepInfo, is_sweep, read_sweep
@@ -58,8 +58,4 @@ def read_folder(path: Path) -> RunInfo:
 
 def list_folders(root: Path) -> list[RunInfo]:
     """Every run folder and sweep folder directly under ``root``, newest first (by name: timestamps sort)."""
-    try:
-        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    except OSError:
-        return []
-    return [read_folder(folder) for folder in sorted(folders, key=lambda p: p.name, reverse=True)]
+    return list_runs(root, read_folder)
