@@ -121,11 +121,6 @@ def make_forward(
     steps = int(dataset.inputs.shape[1])
     n_states = 2 if kind == "lstm" else 1
 
-    def project(w: list[Tensor], x_t: Tensor) -> Tensor:
-        if classifier:  # one-hot @ kernel is a row lookup
-            return ops.take_along_axis(w[0], ops.expand_dims(x_t, -1), axis=1)
-        return ops.matmul(x_t, w[0])
-
     def read_out(w: list[Tensor], h: Tensor) -> Tensor:
         return ops.matmul(h, w[-2]) + w[-1][:, None, :]
 
@@ -138,7 +133,7 @@ def make_forward(
 
         def step(t: Tensor, carry: tuple[tuple[Tensor, ...], Tensor]) -> tuple[tuple[Tensor, ...], Tensor]:
             state, total = carry
-            state = cell(w, project(w, ops.take(inputs, t, axis=2)), state)
+            state = cell(w, project(w, ops.take(inputs, t, axis=2), classifier), state)
             if per_step:
                 total = total + step_error(w, state[0], ops.take(targets, t, axis=2))
             return state, total
@@ -165,14 +160,18 @@ def make_forward(
     return forward
 
 
+def project(w: list[Tensor], x: Tensor, classifier: bool) -> Tensor:
+    """``x @ kernel`` for K replicas: ``x`` is ``[K, N, F]``, or ``[K, N]`` character indices for a classifier."""
+    if classifier:  # one-hot @ kernel is a row lookup
+        return ops.take_along_axis(w[0], ops.expand_dims(x, -1), axis=1)
+    return ops.matmul(x, w[0])
+
+
 def min_states(kind: str, w: list[Tensor], inputs: Tensor, classifier: bool) -> Tensor:
     """Every step's hidden state of K minGRU or minLSTM replicas at once: ``[K, B, T, units]``."""
     k, b, steps = inputs.shape[0], inputs.shape[1], inputs.shape[2]
-    if classifier:  # one-hot @ kernel is a row lookup
-        projected = ops.take_along_axis(w[0], ops.reshape(inputs, (k, b * steps, 1)), axis=1)
-    else:
-        projected = ops.matmul(ops.reshape(inputs, (k, b * steps, inputs.shape[3])), w[0])
-    projected = ops.reshape(projected, (k, b, steps, -1)) + w[1][:, None, None, :]
+    flat = ops.reshape(inputs, (k, b * steps) if classifier else (k, b * steps, inputs.shape[3]))
+    projected = ops.reshape(project(w, flat, classifier), (k, b, steps, -1)) + w[1][:, None, None, :]
     return hidden_states(kind, projected)
 
 
