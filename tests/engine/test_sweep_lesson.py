@@ -132,9 +132,11 @@ def point(index: int, values: dict[str, Any], solved: dict[str, int], verdict: l
                      solved_below=0.01 if solved else None)  # fmt: skip
 
 
-def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() -> None:
-    info = SweepInfo(
-        Path("."),
+def length_by_units(path: Path) -> SweepInfo:
+    """A finished 2×2 adding sweep (T = 10, 50 × units = 8, 32): both models solve T = 10; at T = 50 only the
+    LSTM of 32 units does."""
+    return SweepInfo(
+        path,
         task="adding",
         base={"models": ["rnn", "lstm"], "seeds": 3},
         axes=[AxisInfo("length", "length", "T", [10, 50]), AxisInfo("units", "units", "units", [8, 32])],
@@ -145,6 +147,10 @@ def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() ->
             point(3, {"length": 50, "units": 32}, {"rnn": 0, "lstm": 3}),
         ],
     )
+
+
+def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() -> None:
+    info = length_by_units(Path("."))
     assert lesson_lines(info) == [
         "With units = 8: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 50; "
         "LSTM solves up to T = 10 (3 of 3 seeds) and fails from T = 50.",
@@ -156,18 +162,7 @@ def test_the_lesson_of_a_grid_is_a_sentence_per_value_of_the_second_setting() ->
 
 
 def test_a_point_opened_from_its_sweep_is_told_which_sweep_its_values_and_the_lesson_of_its_curve() -> None:
-    info = SweepInfo(
-        Path("runs/20261207-015216-sweep"),
-        task="adding",
-        base={"models": ["rnn", "lstm"], "seeds": 3},
-        axes=[AxisInfo("length", "length", "T", [10, 50]), AxisInfo("units", "units", "units", [8, 32])],
-        points=[
-            point(0, {"length": 10, "units": 8}, {"rnn": 3, "lstm": 3}),
-            point(1, {"length": 10, "units": 32}, {"rnn": 3, "lstm": 3}),
-            point(2, {"length": 50, "units": 8}, {"rnn": 0, "lstm": 0}),
-            point(3, {"length": 50, "units": 32}, {"rnn": 0, "lstm": 3}),
-        ],
-    )
+    info = length_by_units(Path("runs/20261207-015216-sweep"))
     for p in info.points:
         p.path = info.path / p.dir
     info.points[2].status = "running"
