@@ -29,6 +29,13 @@ RUN_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--workers N", "from cores and memory", "sweep points run at once on this machine"),
     ("--ray ADDRESS", "", "run the sweep's points as Ray tasks: auto (a local Ray) or a cluster's HOST:PORT"),
     ("--resume DIR", "", "continue a sweep, skipping its finished points"),
+    ("--detach", "off", "train (or sweep) in a background process of its own; `rnnlstm-tui DIR` attaches"),
+    ("--stop DIR", "", "stop a detached run after its epoch (status stopped) or a detached sweep (resumable)"),
+    (
+        "--serve [HOST:]PORT",
+        "127.0.0.1",
+        "serve the app in browser tabs; trains detached (pip install 'rnnlstm-tui[web]')",
+    ),
 )
 """(option, default, help) of the options that are about the run, not the experiment."""
 RUN_ROOT = Path("runs")
@@ -84,6 +91,14 @@ class Invocation:
     """Runs to compare on the command line."""
     sweep: SweepRequest | None = None
     """``--sweep``, ``--workers``, ``--ray``, ``--resume`` (checked by :mod:`engine.sweep`); ``None``: not a sweep."""
+    detach: bool = False
+    """Train in a background process of its own (``--detach``; ``--serve`` does too)."""
+    stop: Path | None = None
+    """A detached run or sweep to stop (``--stop``), alone on the command line."""
+    serve: tuple[str, int] | None = None
+    """``--serve``: the host and port to serve the app on, in browser tabs."""
+    argv: tuple[str, ...] = ()
+    """The command line as typed (a detached process gets it again, less ``--detach`` and ``--serve``)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", metavar="N", help=f"{sweep_options[1][2]} (default {sweep_options[1][1]})")
     parser.add_argument("--ray", metavar="ADDRESS", help=f"{sweep_options[2][2]} (pip install 'rnnlstm-tui[ray]')")
     parser.add_argument("--resume", metavar="DIR", type=Path, help=sweep_options[3][2])
+    parser.add_argument("--detach", action="store_true", help=RUN_OPTIONS[9][2])
+    parser.add_argument("--stop", metavar="DIR", type=Path, help=RUN_OPTIONS[10][2])
+    parser.add_argument("--serve", metavar="[HOST:]PORT", help=f"{RUN_OPTIONS[11][2]} (default host 127.0.0.1)")
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, nargs="?", help="a saved run to show (like --open)")
     return parser
 
@@ -157,6 +175,9 @@ def options_table() -> str:
 def parse_invocation(argv: list[str] | None = None) -> Invocation:
     """Parse and validate ``argv``; raise :class:`UsageError` with a one-line message."""
     args = build_parser().parse_args(argv)
+    line = tuple(sys.argv[1:] if argv is None else argv)
+    if args.stop is not None:
+        return stop_request(args, line)
     typed: dict[str, str] = {}
     values: dict[str, object] = {}
     for spec in SETTINGS:
@@ -199,7 +220,46 @@ def parse_invocation(argv: list[str] | None = None) -> Invocation:
     if args.runs is not None and not _is(Path.is_dir, args.runs):
         raise UsageError(f"--runs {shown(args.runs)}: not a folder; allowed: a folder of run folders, such as runs")
     sweep = sweep_request(args, argv, opened is not None or bool(compare) or args.runs is not None)
-    return Invocation(config, args.out, args.headless, opened, args.runs, compare, sweep)
+    serve = serve_address(args.serve) if args.serve is not None else None
+    check_detach(args, serve is not None, opened is not None or args.runs is not None)
+    shown_only = (opened, args.runs, compare, sweep)
+    return Invocation(config, args.out, args.headless, *shown_only, detach=args.detach, serve=serve, argv=line)
+
+
+def stop_request(args: argparse.Namespace, line: tuple[str, ...]) -> Invocation:
+    """``--stop DIR``, which takes no other option: anything else given with it is refused."""
+    named: dict[str, object] = {spec.flag or spec.name: getattr(args, spec.name, None) for spec in SETTINGS}
+    options = ("out", "open", "runs", "compare", "sweep", "workers", "ray", "resume", "serve")
+    named |= {f"--{name}": getattr(args, name) for name in options}
+    named |= {"--headless": args.headless or None, "--detach": args.detach or None, "RUN_DIR": args.run_dir}
+    others = [name for name, value in named.items() if value is not None]
+    if others:
+        raise UsageError(f"--stop: not with {others[0]}; allowed: rnnlstm-tui --stop RUN_DIR alone")
+    return Invocation(DEFAULT, None, False, stop=args.stop, argv=line)
+
+
+def check_detach(args: argparse.Namespace, serving: bool, showing: bool) -> None:
+    """Refuse ``--detach`` and ``--serve`` where they mean nothing: with --headless (a detached run is headless
+    already, its log in its folder), ``--detach`` with a run or runs to show, ``--serve`` with ``--compare``."""
+    for flag, given in (("--detach", args.detach), ("--serve", serving)):
+        if given and args.headless:  # a detached run is headless already
+            raise UsageError(f"{flag}: not with --headless; allowed: {flag} without it (its log is in the run folder)")
+    if args.detach and (showing or args.compare):
+        raise UsageError("--detach: nothing to train with --open, --runs or --compare; allowed: --detach [settings]")
+    if serving and args.compare:
+        raise UsageError("--serve: not with --compare; allowed: --serve PORT with settings, a RUN_DIR or --runs")
+
+
+def serve_address(text: str) -> tuple[str, int]:
+    """``[HOST:]PORT`` as (host, port); the host defaults to 127.0.0.1 (this machine only: an SSH tunnel)."""
+    host, _, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]") if host.startswith("[") else host  # [::1]:8000
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535) or (":" in host and "[" not in text):
+        raise UsageError(
+            f"--serve {shorten(text)}: not [HOST:]PORT; allowed: a port from 1 to 65535, "
+            "with a host before it (127.0.0.1:8000, [::1]:8000) or not"
+        )
+    return host or "127.0.0.1", int(port)
 
 
 def _is(test: Callable[[Path], bool], path: Path) -> bool:

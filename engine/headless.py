@@ -26,6 +26,7 @@ from engine.report.events import (
 from engine.report.metrics import baseline_text, metrics_table
 from engine.report.stop import SIGNAL_EXIT_CODES, StopSignal
 from engine.report.verdicts import seeds_text
+from engine.runs.detached import STOP_SIGNALS
 from engine.runs.folder import RunFolderError, mark_interrupted, new_run_dir
 from engine.runs.safeio import failure_note
 from engine.train.runtime import DeviceError
@@ -111,7 +112,8 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
     current epoch and the run folder is still completed, with status ``interrupted`` — unless the
     engine is still busy :data:`GIVE_UP_SECONDS` later (importing TensorFlow or compiling, which
     cannot be interrupted): then the folder is marked ``interrupted`` as it stands and the process
-    ends. A second signal ends it at once. Printing never fails the run (see :mod:`engine.streams`).
+    ends. A second signal ends it at once. SIGUSR1 (``--stop`` on a detached run) stops it as the stop key does:
+    after the current epoch, status ``stopped``, exit code 0. Printing never fails the run (see :mod:`engine.streams`).
     """
     config = invocation.config
     stream = stream if stream is not None else sys.stdout  # read now: the CLI may have mended a closed stdout
@@ -141,7 +143,11 @@ def run_headless(invocation: Invocation, stream: TextIO | None = None) -> int:
         stop.request(Status.INTERRUPTED)
         watchdog.start()
 
+    def on_stop(signum: int, frame: object) -> None:  # --stop (a detached run): as the stop key, not a signal
+        stop.request(Status.STOPPED)
+
     previous = {sig: signal.signal(sig, on_signal) for sig in SIGNAL_EXIT_CODES}
+    previous[STOP_SIGNALS["run"]] = signal.signal(STOP_SIGNALS["run"], on_stop)
     try:
         run_dir = invocation.out or new_run_dir(Path("runs"))
         finished = run_experiment(

@@ -28,6 +28,7 @@ from engine.report.events import RunFinished, Status
 from engine.runs.folder import RunFolderError
 from engine.runs.reader import read_run
 from engine.runs.replay import opened, replay_run
+from tui.attach import AttachControl
 from tui.keys import BINDINGS as KEYS
 from tui.keys import TAB_IDS, binding_commands
 from tui.panes.guide import GuidePane
@@ -39,7 +40,7 @@ from tui.panes.training import TrainingPane
 from tui.runner import Run, RunFolders, free_name
 from tui.screens.runs import RunsScreen
 from tui.screens.settings import SettingsScreen
-from tui.sweep_app import SweepControl, SweepScreen
+from tui.sweep_app import SweepScreen
 
 PANES = (TrainingPane, ForecastPane, SummariesPane, MetricsPane, GuidePane, InsidePane)
 TABS = dict(zip(TAB_IDS, PANES, strict=True))
@@ -51,7 +52,7 @@ RUN_ACTIONS = frozenset(
 """Actions that make no sense while the settings form is open (keys typed there stay in the form)."""
 
 
-class RnnLstmApp(SweepControl):
+class RnnLstmApp(AttachControl):
     """Train the configured models live and compare them; see ``BINDINGS`` for the keys.
 
     ``source`` is the parsed command line or a bare :class:`Config` (tests); run folders go under
@@ -193,6 +194,8 @@ class RnnLstmApp(SweepControl):
             return self.query_one(TabbedContent).active == "inside"
         if action == "toggle_seeds":  # only a finished run with several seeds has a per-seed table
             return self.config.seeds > 1 and not self.active and self.current is not None
+        if not super().check_action(action, parameters):  # the attached run's key; what a browser tab lacks
+            return False
         return {"start": not self.active, "stop": self.active, "export": self.current is not None}.get(action, True)
 
     def action_toggle_seeds(self) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from engine.cli import Invocation, UsageError, fail, parse_invocation
+from engine.detach import detach_main, stop_main
 from engine.headless import run_headless
 from engine.runs.reader import compare_report, read_run
 from engine.settings.declare import PATH_ECHO, shorten
@@ -16,6 +17,7 @@ from engine.sweep.grid import SweepError
 from engine.sweep.headless import prepare, report_text, run_sweep_headless
 from engine.sweep.listing import list_folders, read_folder
 from engine.sweep.reader import is_sweep, read_sweep
+from tui.serve import serve_main
 from tui.served import served
 
 
@@ -41,6 +43,17 @@ def main(argv: list[str] | None = None) -> int:
         invocation = parse_invocation(argv)
     except UsageError as error:
         fail(str(error))
+    if invocation.stop is not None:
+        return stop_main(invocation.stop)
+    if invocation.serve is not None:
+        return serve_main(invocation)
+    if invocation.detach:
+        if invocation.sweep is not None:
+            try:
+                prepare(invocation)  # bad sweep options are named here, not in the detached process's log
+            except SweepError as error:
+                fail(str(error))
+        return detach_main(invocation)
     if invocation.sweep is not None or (invocation.open is not None and is_sweep(invocation.open)):
         return sweep_main(invocation, closed)
     if invocation.open is not None and (refusal := read_run(invocation.open).refusal):

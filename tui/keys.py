@@ -27,6 +27,9 @@ BINDINGS: list[Binding] = [
     Binding(
         "p", "toggle_seeds", "Seeds", show=False, tooltip="Metrics tab: each seed's row, shown or hidden", id="seeds"
     ),
+    Binding(
+        "x", "end_run", "End run", tooltip="Stop the detached run for real (asks first); q leaves it training", id="end"
+    ),
     Binding("e", "export", "Export", tooltip="Save an SVG screenshot of every tab into the run folder", id="export"),
     Binding(
         "left", "window(-1)", "Window", show=False, priority=True, tooltip="Inside tab: the previous validation window"

@@ -17,7 +17,7 @@ from textual.widgets import TabbedContent
 from engine.config.config import Config
 from engine.config.tasks import TASK_INFO
 from engine.data.datasets import make_dataset
-from engine.report.events import ForecastReport, InsideReport, SampleReport, Stage, Status
+from engine.report.events import ForecastReport, InsideReport, RunFinished, SampleReport, Stage, Status
 from engine.report.observe import Evidence, guide_text, observations, observations_markdown, window_picture
 from tui import messages as msg
 from tui.charts.curves import Curve
@@ -155,12 +155,17 @@ class LiveView(App[int]):
         if self._current(message):
             finished = message.finished
             self._show_progress()
-            self.active, self.state = False, finished.status
+            ended = self.run_ended(finished)
+            self.active, self.state = False, ended
             self.query_one(MetricsPane).show_final(finished.metrics, finished.verdicts)
             self.show_guide(list(finished.observations))
             self.dirty.discard("guide")  # the engine's final word stays
             self._redraw()  # the final curves at once, not at the next tick
-            self.notify(f"run folder: {finished.run_dir}", title=f"training {finished.status}")
+            self.notify(f"run folder: {finished.run_dir}", title=f"training {ended}")
+
+    def run_ended(self, finished: RunFinished) -> str:
+        """How the header says the run on screen ended: its status (an attached run may say more, tui.attach)."""
+        return str(finished.status)
 
     def _show_progress(self) -> None:
         if "progress" in self.dirty:

@@ -107,6 +107,8 @@ def run_in_terminal(invocation: Invocation, run_root: Path = Path("runs")) -> in
         owned = app.current is not None and app.current.owns_folder  # a sweep's point shown is not this run's
         if run_dir is not None and (app.sweep_path is None or owned):
             print(f"run folder: {run_dir}", flush=True)
+        if app.attached is not None and run_dir is not None:  # q left a detached run training
+            print(f"it goes on training in the background; to stop it: rnnlstm-tui --stop {run_dir}", flush=True)
         for line in app.farewell():  # a sweep: its folder, and how to resume it if it was stopped
             print(line, flush=True)
         if failed is not None:

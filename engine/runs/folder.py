@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.report.events import EpochReport, Forecast, InsideReport, SampleReport, Status
-from engine.runs.paths import path_problem, shown
+from engine.runs.paths import DETACHED_FILES, path_problem, shown
 from engine.runs.safeio import LineFile, abandon, append_lines, run_files, save_atomic, write_atomic
 
 HISTORY_COLUMNS = ("model", "epoch", "loss", "val_loss", "seconds")
@@ -37,8 +37,8 @@ def check_out_dir(path: Path) -> None:
         problem = ("is a file", "a new or empty folder")
     elif problem is None and (path / "config.json").exists():
         problem = ("already holds a run", "a new or empty folder")
-    elif problem is None and path.is_dir() and any(path.iterdir()):  # its files would be overwritten
-        problem = ("is not empty", "a new or empty folder")
+    elif problem is None and path.is_dir() and any(p.name not in DETACHED_FILES for p in path.iterdir()):
+        problem = ("is not empty", "a new or empty folder")  # its files would be overwritten; --detach's own are not
     if problem is not None:
         raise RunFolderError(f"--out {shown(path)}: {problem[0]}; allowed: {problem[1]}")
 

@@ -24,6 +24,15 @@ SHOWN = 60
 """Characters of a path an error line shows (a 4,000-byte path would fill the screen)."""
 
 
+DETACHED_RECORD = "detached.json"
+"""In the folder of a run started with ``--detach``: the process training it (pid, start time, host), so that a
+viewer can tell a run still training from one whose process is gone (see :mod:`engine.runs.detached`)."""
+DETACHED_LOG = "detached.log"
+"""In the folder of a run started with ``--detach``: what its process printed (its progress lines, any error)."""
+DETACHED_FILES = (DETACHED_RECORD, DETACHED_LOG)
+"""What ``--detach`` puts into a run folder before the run itself starts writing there."""
+
+
 def shown(path: Path | str) -> str:
     """``path`` as an error line shows it: cut to ``SHOWN`` characters and ``…``."""
     text = str(path)

@@ -18,6 +18,7 @@ from typing import Any
 from engine.config.config import SETTINGS
 from engine.report.events import number as shown
 from engine.runs.checked import check_config, check_data, check_metrics, summarised
+from engine.runs.detached import gone_text
 from engine.runs.safeio import NotRegular, open_regular
 from engine.settings.declare import PATH_ECHO, shorten
 from engine.settings.numbers import NOT_FINITE, NumberError, read_float
@@ -48,6 +49,10 @@ class RunInfo:
     got, e.g. ``length=10,25,50 · 4 of 5 points finished`` ("" for a run). It is not a run: ``refusal`` says
     how to open it, and :func:`compare_report` lists it apart."""
 
+    gone: str = ""
+    """``process gone at epoch N``: a detached run whose folder says ``running`` but whose process is no more
+    (:mod:`engine.runs.detached`); it is then its status, everywhere a run is listed or shown ("" otherwise)."""
+
     @property
     def name(self) -> str:
         return self.path.name
@@ -64,6 +69,8 @@ class RunInfo:
 
     @property
     def status(self) -> str:
+        if self.gone:
+            return self.gone
         return str(self.metrics.get("status", "unknown")) if self.metrics else "unknown"
 
     @property
@@ -131,7 +138,8 @@ def read_run(path: Path) -> RunInfo:
     metrics_problem = metrics_problem or summarised("metrics.json", metrics_problems)
     about_problem = summarised("config.json", data_problems)  # a figure for the screen only: shown, not refused
     problem = "; ".join(p for p in (config_problem, about_problem, metrics_problem) if p)
-    return RunInfo(path, config, metrics, problem, config_problem, bad, about)
+    gone = gone_text(path, str(metrics.get("status", "")))
+    return RunInfo(path, config, metrics, problem, config_problem, bad, about, gone=gone)
 
 
 def list_runs(root: Path, read: Callable[[Path], RunInfo] = read_run) -> list[RunInfo]:

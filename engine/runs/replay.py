@@ -118,7 +118,8 @@ def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal)
         run = read_run(run_dir)
     for (_, epoch), group in sorted(pending.items(), key=lambda item: item[0][1]):  # a run cut short mid-epoch
         sink(_report(group, epoch, config.epochs))
-    status = _status(run.status)
+    # A detached run whose process died says "running" for ever: it ended there, cut short (the app says how).
+    status = Status.INTERRUPTED if run.gone else _status(run.status)
     entries = run.metrics.get("models", {})
     for model in models:
         done = run.model_figure(model, "epochs_done")
