@@ -27,6 +27,11 @@ from engine.sweep.headless import prepare
 INSTALL_WEB = "pip install 'rnnlstm-tui[web]'"
 
 
+def web_missing() -> bool:
+    """Whether the web extra (textual-serve) is missing."""
+    return importlib.util.find_spec("textual_serve") is None
+
+
 def check_address(host: str, port: int) -> str:
     """Refuse, in one line, a host that is not this machine's or a port that cannot be bound; return the warning
     to print for a host beyond loopback ("" for loopback)."""
@@ -67,7 +72,7 @@ def serve_main(invocation: Invocation) -> int:
     """Check the address, start the training detached (unless a run or the runs are to be shown), then serve."""
     assert invocation.serve is not None
     host, port = invocation.serve
-    if importlib.util.find_spec("textual_serve") is None:
+    if web_missing():
         fail(f"--serve: textual-serve is not installed; install with {INSTALL_WEB}")
     warning = check_address(host, port)
     if invocation.open is not None or invocation.runs is not None:

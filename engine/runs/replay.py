@@ -125,7 +125,8 @@ def replay_run(config: Config, run_dir: Path, sink: EventSink, stop: StopSignal)
         done = run.model_figure(model, "epochs_done")
         own = entries.get(model, {}).get("status", "unknown")  # a model whose own status is unknown: the run's
         own_status = status if own == "unknown" else _status(own)
-        sink(ModelFinished(model, own_status, int(done) if math.isfinite(done) else 0))
+        reached = max(told[model].rfind(1), 0)  # no figures (a run cut short): the last epoch its history holds
+        sink(ModelFinished(model, own_status, int(done) if math.isfinite(done) else reached))
     for report in _previews(run, models):
         sink(report)
     verdicts = tuple(str(v["text"]) for v in run.metrics.get("verdicts", []))
