@@ -28,6 +28,7 @@ KERAS_IN_PROCESS: dict[str, str] = {
     "test_min_models": "keras-train",
     "test_engine_forecast": "keras-train",
     "test_replicas": "keras-train",
+    "test_packed": "keras-runs",
     # Whole runs through the engine and the app (~60 s):
     "test_tui_e2e": "keras-runs",
     "test_headless": "keras-runs",

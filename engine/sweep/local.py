@@ -118,8 +118,8 @@ class LocalPool:
         with contextlib.suppress(EOFError, OSError):  # a broken pipe: its process is dead, seen below
             while worker.conn.poll():
                 message = worker.conn.recv()
-                if isinstance(message, PointDone):
-                    worker.job = None
+                if isinstance(message, PointDone) and worker.job is not None and message.index == worker.job.index:
+                    worker.job = None  # a pack's leading point is answered last
                 messages.append(message)
         return messages
 
@@ -134,8 +134,8 @@ class LocalPool:
         if job.attempt < MAX_ATTEMPTS:
             retry = replace(job, attempt=job.attempt + 1)
             self.submit(retry)
-            return [PointRetried(job.index, retry.attempt, reason)]
-        return [PointDone(job.index, "error", f"{reason}, {job.attempt} times")]
+            return [PointRetried(point.index, retry.attempt, reason) for point in job.written]
+        return [PointDone(point.index, "error", f"{reason}, {job.attempt} times") for point in job.written]
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()

@@ -12,11 +12,16 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from engine.config.choices import MAX_SEEDS
 from engine.config.config import SETTING, Config, ConfigError, phrase
 from engine.config.estimate import available_mb, peak_mb
 from engine.sweep.grid import Axis, SweepError, check_axes, value_text
 
 MAX_WORKERS = 64
+PACKED_TRAINER = "fast"
+"""Points ride one compiled call only on the trainer of replicas (``keras`` and ``fit`` train one Keras model)."""
+PACK_REPLICAS = MAX_SEEDS
+"""At most this many replicas (points × seeds) of a model in one pack: what one run's ``--seeds`` may hold."""
 WORKER_GROWTH = 1.5
 """A worker's peak against one run's estimate (:func:`engine.config.estimate.peak_mb`): it keeps every point's
 compiled programs, and the estimate is low for the adding task (measured: a worker 1.39 GB after the five
@@ -67,6 +72,8 @@ class Plan:
     base: Config
     axes: tuple[Axis, ...]
     points: tuple[Point, ...]
+    packs: tuple[tuple[int, ...], ...]
+    """The points (indexes) that train together as replicas of one compiled call (:func:`make_packs`)."""
     workers: int
     point_mb: float
     """What one worker may come to hold: the largest point's estimated peak, grown by :data:`WORKER_GROWTH`."""
@@ -92,12 +99,20 @@ class Plan:
         seeds, models = self.base.seeds, len(self.base.models)
         free = f" of {self.free_mb / 1024:.1f} GB free" if self.free_mb is not None else ""
         where = f"{self.workers} worker{'s' if self.workers > 1 else ''}" if runner == "local" else f"Ray {runner}"
-        return [
+        said = [
             f"sweep: {count} ({values}) × {seeds} seed{'s' if seeds > 1 else ''} × {models} models "
             f"= {self.trainings} trainings",
             f"runs on {where}; roughly {duration(self.seconds)} (an estimate from the settings, ±50 %); "
             f"peak memory about {self.peak_mb / 1024:.1f} GB{free}",
         ]
+        packed = [pack for pack in self.packs if len(pack) > 1]
+        if packed:
+            sizes = ", ".join(str(len(pack)) for pack in packed)
+            said.append(
+                f"points that differ only in lr train together, as replicas of one compiled call: "
+                f"{len(packed)} pack{'s' if len(packed) > 1 else ''} of {sizes} points"
+            )
+        return said
 
 
 def duration(seconds: float) -> str:
@@ -155,7 +170,9 @@ def make_plan(base: Config, axes: tuple[Axis, ...], workers: int | None, *, loca
     ``local`` is false for a Ray cluster elsewhere, whose memory cannot be known from here.
     """
     points = make_points(base, axes)
-    point_mb = WORKER_GROWTH * max(peak_mb(p.config) for p in points)
+    packs = make_packs(points)
+    units = [pack_config(points, pack) for pack in packs]
+    point_mb = WORKER_GROWTH * max(peak_mb(config) for config in units)
     free = available_mb() if local else None
     if free is not None and point_mb + DRIVER_MB > free:
         raise SweepError(
@@ -164,14 +181,48 @@ def make_plan(base: Config, axes: tuple[Axis, ...], workers: int | None, *, loca
         )
     fits = MAX_WORKERS if free is None else max(1, int((free - DRIVER_MB) // point_mb))
     if workers is None:
-        workers = max(1, min(cores(), len(points), fits))
+        workers = max(1, min(cores(), len(packs), fits))
     elif free is not None and workers > fits:
         raise SweepError(
             f"--workers {workers}: each may need about {point_mb / 1024:.1f} GB and {free / 1024:.1f} GB is free; "
             f"allowed: --workers {fits} or fewer"
         )
-    seconds = estimate_seconds(base.backend, [p.config for p in points], workers)
-    return Plan(base, axes, points, workers, point_mb, free, seconds)
+    seconds = estimate_seconds(base.backend, units, workers)
+    return Plan(base, axes, points, packs, workers, point_mb, free, seconds)
+
+
+def make_packs(points: tuple[Point, ...]) -> tuple[tuple[int, ...], ...]:
+    """The grid's packs: points whose settings differ only in the learning rate train as replicas of one
+    compiled call (:mod:`engine.train.packed`), in grid order, up to :data:`PACK_REPLICAS` replicas a pack;
+    every other point is a pack of its own. Fixed by the grid alone, so that a resume or a run on Ray
+    trains every point in the same pack, with the same numbers."""
+    groups: dict[str, list[int]] = {}
+    for point in points:
+        config = point.config
+        if config.trainer == PACKED_TRAINER:
+            key = repr(sorted((name, value) for name, value in config.to_dict().items() if name != "learning_rate"))
+        else:
+            key = f"point {point.index}"
+        groups.setdefault(key, []).append(point.index)
+    size = max(1, PACK_REPLICAS // points[0].config.seeds)
+    return tuple(tuple(group[i : i + size]) for group in groups.values() for i in range(0, len(group), size))
+
+
+def pack_config(points: tuple[Point, ...], pack: tuple[int, ...]) -> Config:
+    """What a pack costs as one run: its first point's settings, with every point's seeds."""
+    first = points[pack[0]].config
+    return first.replace(seeds=first.seeds * len(pack)) if len(pack) > 1 else first
+
+
+def pack_jobs(plan: Plan, todo: list[int]) -> list[tuple[int, ...]]:
+    """The packs that hold a point of ``todo``, in the order of their first point there (a pack trains whole:
+    a point already finished rides along unwritten, for the pack's numbers depend on its size)."""
+    pack_of = {index: pack for pack in plan.packs for index in pack}
+    jobs: list[tuple[int, ...]] = []
+    for index in todo:
+        if pack_of[index] not in jobs:
+            jobs.append(pack_of[index])
+    return jobs
 
 
 def point_seconds(config: Config) -> float:
@@ -187,9 +238,10 @@ def point_seconds(config: Config) -> float:
 
 
 def longest_first(plan: Plan, todo: list[int]) -> list[int]:
-    """``todo`` in the order to hand out: the costliest points first, so that no worker is left with a long
-    point at the end while the others idle (the folder and its tables keep the grid's order)."""
-    return sorted(todo, key=lambda index: -point_seconds(plan.points[index].config))
+    """``todo`` in the order to hand out: the costliest packs first, so that no worker is left with a long
+    one at the end while the others idle (the folder and its tables keep the grid's order)."""
+    cost = {index: point_seconds(pack_config(plan.points, pack)) for pack in plan.packs for index in pack}
+    return sorted(todo, key=lambda index: -cost[index])
 
 
 def estimate_seconds(backend: str, configs: list[Config], workers: int) -> float:

@@ -2,10 +2,11 @@
 
 Each point is a task that declares what it needs (:data:`CPUS_PER_POINT`, and a GPU with ``--device gpu``).
 It runs :func:`engine.sweep.worker.run_point` into a scratch folder on whatever machine Ray chose and
-returns the run folder's files as bytes, which the driver puts into the sweep folder: no shared file
-system. Epoch events travel through a small actor, :class:`Mailbox`, that tasks post batches to and the
-driver drains. ``max_retries=1``: a task whose worker process died (a lost machine, the OOM killer) runs
-once more, then the point is failed; an error in the point's own run is an answer, not retried.
+returns the run folder's files as bytes (a pack of points: each point's answer and files), which the driver
+puts into the sweep folder: no shared file system. Epoch events travel through a small actor,
+:class:`Mailbox`, that tasks post batches to and the driver drains. ``max_retries=1``: a task whose worker
+process died (a lost machine, the OOM killer) runs once more, then the point is failed; an error in the
+point's own run is an answer, not retried.
 
 Imported only when ``--ray`` is given (Ray is the optional extra ``[ray]``).
 """
@@ -45,29 +46,42 @@ class Mailbox:
         return drained
 
 
-def run_remote(job: PointJob, mailbox: Any, work: Work) -> PointDone:
-    """The task: run the point in a scratch folder here, return its files; every message is posted first."""
+def run_remote(job: PointJob, mailbox: Any, work: Work) -> list[PointDone]:
+    """The task: run the point (a pack: every point of it) in a scratch folder here, return each one's answer
+    with its files; every message is posted first."""
     # Posted and waited for: if this worker dies, the driver has heard that the point started (a second
     # start is how it learns that Ray retried it), which a message still on its way would not tell.
-    ray.get(mailbox.post.remote([PointStarted(job.index)]))
+    ray.get(mailbox.post.remote([PointStarted(point.index) for point in job.written]))
     scratch = Path(tempfile.mkdtemp(prefix="rnnlstm-sweep-"))
-    run_dir = scratch / job.name
+
+    def here(point: PointJob) -> PointJob:
+        return replace(point, run_dir=str(scratch / point.name)) if point.run_dir else point
+
+    answers: list[PointDone] = []
 
     def send(message: Message) -> None:
-        if not isinstance(message, PointStarted):  # said above
+        if isinstance(message, PointDone):  # a rider's answer: returned below, with its files
+            answers.append(message)
+        elif not isinstance(message, PointStarted):  # said above
             mailbox.post.remote([message])
 
     try:
-        done = work(replace(job, run_dir=str(run_dir)), send)
-        files = {}
-        if run_dir.is_dir():
-            for path in sorted(run_dir.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):  # not a temporary file of a failed write
-                    files[path.relative_to(run_dir).as_posix()] = path.read_bytes()
+        answers.append(work(replace(here(job), riders=tuple(here(rider) for rider in job.riders)), send))
         ray.get(mailbox.post.remote([]))  # every message posted before is in the mailbox before the answer
-        return replace(done, files=files)
+        names = {point.index: point.name for point in job.written}
+        return [replace(done, files=files_in(scratch / names[done.index])) for done in answers]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def files_in(run_dir: Path) -> dict[str, bytes]:
+    """A run folder's files by their path inside it (not the temporary files of a write that failed)."""
+    files = {}
+    if run_dir.is_dir():
+        for path in sorted(run_dir.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files[path.relative_to(run_dir).as_posix()] = path.read_bytes()
+    return files
 
 
 def connect(address: str) -> bool:
@@ -93,11 +107,11 @@ class RayPool:
             num_cpus=CPUS_PER_POINT, num_gpus=1 if gpu else 0, max_retries=1, retry_exceptions=False
         )
         self._work = work
-        self._refs: dict[Any, int] = {}
+        self._refs: dict[Any, PointJob] = {}
         self._starts: dict[int, int] = {}
 
     def submit(self, job: PointJob) -> None:
-        self._refs[self._task.remote(job, self._mailbox, self._work)] = job.index
+        self._refs[self._task.remote(job, self._mailbox, self._work)] = job
 
     def busy(self) -> int:
         return len(self._refs)
@@ -117,18 +131,20 @@ class RayPool:
                     message = PointRetried(message.index, count, "its worker process died")
             messages.append(message)
         for ref in ready:
-            messages.append(self._answer(ref, self._refs.pop(ref)))
+            messages += self._answers(ref, self._refs.pop(ref))
         return messages
 
-    def _answer(self, ref: Any, index: int) -> PointDone:
+    def _answers(self, ref: Any, job: PointJob) -> list[PointDone]:
+        """The answer of every point the task ran; if the task itself failed, that failure for each."""
         try:
-            done = ray.get(ref)
+            answers = ray.get(ref)
         except WorkerCrashedError:
-            return PointDone(index, "error", "its worker process died, 2 times")
+            return [PointDone(point.index, "error", "its worker process died, 2 times") for point in job.written]
         except RayError as error:
-            return PointDone(index, "error", f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
-        assert isinstance(done, PointDone)
-        return done
+            said = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            return [PointDone(point.index, "error", said) for point in job.written]
+        assert isinstance(answers, list) and all(isinstance(done, PointDone) for done in answers)
+        return answers
 
     def cancel(self) -> None:
         """Cancel every task in flight (their workers are killed), then leave Ray if we started it."""

@@ -25,7 +25,7 @@ from engine.sweep.events import (
     SweepSink,
 )
 from engine.sweep.folder import SweepFolder
-from engine.sweep.plan import Plan
+from engine.sweep.plan import Plan, pack_jobs
 from engine.sweep.reader import PointStatus
 from engine.sweep.worker import PointJob
 
@@ -61,18 +61,19 @@ def run_sweep(
     ``interrupted`` when ``stop`` was set. ``remote``: the points' files come back in ``PointDone``
     (Ray), rather than being written into the folder by the workers themselves.
     """
-    pending = deque(todo)
+    pending = deque(pack_jobs(plan, todo))
+    wanted = set(todo)
     running: set[int] = set()
     try:
         while (pending or running) and not stop.is_set():
             while pending and executor.busy() < executor.capacity:
-                index = pending.popleft()
-                point = plan.points[index]
-                folder.clear(index)
-                folder.started(index, 1)
-                run_dir = point.name if remote else str(folder.point_path(index))
-                executor.submit(PointJob(index, point.name, point.config.to_dict(), run_dir))
-                running.add(index)
+                pack = pending.popleft()
+                written = [index for index in pack if index in wanted]
+                for index in written:
+                    folder.clear(index)
+                    folder.started(index, 1)
+                    running.add(index)
+                executor.submit(job_for(folder, plan, written[0], pack, wanted, remote))
             for message in executor.poll(POLL_SECONDS):
                 _handle(folder, message, sink, running, remote)
     except BaseException:
@@ -91,6 +92,19 @@ def run_sweep(
     folder.close(status)
     sink(SweepEnded(folder.path, status))
     return status
+
+
+def job_for(
+    folder: SweepFolder, plan: Plan, lead: int, pack: tuple[int, ...], wanted: set[int], remote: bool
+) -> PointJob:
+    """The job of a pack, led by ``lead``: the other points ride, written if ``wanted`` (else an empty ``run_dir``)."""
+
+    def job(index: int) -> PointJob:
+        point = plan.points[index]
+        run_dir = (point.name if remote else str(folder.point_path(index))) if index in wanted else ""
+        return PointJob(index, point.name, point.config.to_dict(), run_dir)
+
+    return dataclasses.replace(job(lead), riders=tuple(job(index) for index in pack if index != lead))
 
 
 def _handle(folder: SweepFolder, message: Message, sink: SweepSink, running: set[int], remote: bool) -> None:

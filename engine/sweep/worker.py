@@ -9,6 +9,7 @@ arrays the view reads from the run folder). An error in the point's own run is a
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.config import Config
-from engine.experiment import run_experiment
-from engine.report.events import EpochReport, Event, ModelFinished, Phase, RunStarted
+from engine.experiment import run_pack_experiment
+from engine.report.events import EpochReport, Event, EventSink, ModelFinished, Phase, RunStarted
 from engine.sweep.events import Message, PointDone, PointProgress, PointStarted
 from engine.sweep.reader import SWEEP_JSON
 
@@ -40,6 +41,15 @@ class PointJob:
     run_dir: str
     """Where the run folder is written: the sweep's own point folder, or (Ray) a folder on the worker's machine."""
     attempt: int = 1
+    riders: tuple[PointJob, ...] = ()
+    """Points that train with this one as replicas of one compiled call (a pack: :func:`engine.sweep.plan.make_packs`),
+    each answered as a point of its own. A rider whose ``run_dir`` is empty has finished before: it trains again,
+    as the pack's numbers depend on its size, but nothing of it is written or reported."""
+
+    @property
+    def written(self) -> tuple[PointJob, ...]:
+        """This point and the riders whose run folders are written (and whose ends are reported)."""
+        return (self, *(rider for rider in self.riders if rider.run_dir))
 
 
 Send = Callable[[Message], None]
@@ -79,17 +89,36 @@ class Batcher:
 
 
 def run_point(job: PointJob, send: Send) -> PointDone:
-    """Run one point into ``job.run_dir`` (what an earlier attempt left there is removed first)."""
-    run_dir = Path(job.run_dir)
-    if run_dir.is_dir() and (run_dir.parent / SWEEP_JSON).is_file():  # a point folder of a sweep, nothing else
-        shutil.rmtree(run_dir)
-    send(PointStarted(job.index, job.attempt))
-    batcher = Batcher(job.index, send)
+    """Run the point (with its riders, a pack) into ``job.run_dir`` (what an earlier attempt left there is
+    removed first). The riders' ends are sent; this point's is returned, last."""
+    for point in job.written:
+        run_dir = Path(point.run_dir)
+        if run_dir.is_dir() and (run_dir.parent / SWEEP_JSON).is_file():  # a point folder of a sweep, nothing else
+            shutil.rmtree(run_dir)
+        send(PointStarted(point.index, job.attempt))
+    points = sorted((job, *job.riders), key=lambda point: point.index)  # the grid's order: the pack's replicas
+    scratch = Path(tempfile.mkdtemp(prefix="rnnlstm-rider-")) if len(job.written) < len(points) else None
+    dirs = [Path(p.run_dir) if p.run_dir else Path(str(scratch)) / p.name for p in points]
+    batchers = [Batcher(p.index, send) for p in points]
+    sinks: list[EventSink] = [batcher if p.run_dir else ignore for p, batcher in zip(points, batchers, strict=True)]
     started = time.perf_counter()
     try:
-        finished = run_experiment(Config.from_dict(job.config), run_dir, batcher)
-    except Exception as error:  # the point's own failure: reported, not retried
+        ends = run_pack_experiment([Config.from_dict(p.config) for p in points], dirs, sinks)
+        statuses, error = [str(end.status) for end in ends], ""
+    except Exception as failure:  # the point's own failure: reported, not retried
+        statuses, error = ["error"] * len(points), f"{type(failure).__name__}: {failure}"
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    answers = {}
+    for point, batcher, status in zip(points, batchers, statuses, strict=True):
         batcher.flush()
-        return PointDone(job.index, "error", f"{type(error).__name__}: {error}", time.perf_counter() - started)
-    batcher.flush()
-    return PointDone(job.index, str(finished.status), "", time.perf_counter() - started)
+        answers[point.index] = PointDone(point.index, status, error, seconds)
+    for rider in job.written[1:]:
+        send(answers[rider.index])
+    return answers[job.index]
+
+
+def ignore(event: Event) -> None:
+    """The sink of a rider that is not written: its events go nowhere."""

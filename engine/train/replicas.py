@@ -32,6 +32,7 @@ from engine.config.config import Config
 from engine.data.datasets import Dataset
 from engine.train.compiled import Tensor, compile_function, repeat, value_and_grad
 from engine.train.minimal import coefficients, hidden_states, scan_helps
+from engine.train.optimizers import first_state, make_update
 
 ReplicaEpoch = Callable[[np.ndarray], dict[str, np.ndarray]]
 """One epoch of every replica, each over its own order of the training windows (``[K, n_train]``)
@@ -69,6 +70,40 @@ class ReplicaWeights:
         """Write every replica's weights into its own Keras model (before saving or previewing)."""
         for replica, model in enumerate(self.models):
             self.copy_to(replica, model)
+
+
+class ReplicaPart:
+    """Replicas ``offset … offset+count−1`` of a larger stack, seen as a stack of their own.
+
+    A pack of sweep points (:mod:`engine.train.packed`) trains every point's seeds in one stack; each
+    point previews, saves and reports its own part, as a run of its own would its whole stack.
+    """
+
+    def __init__(self, whole: ReplicaWeights, offset: int, count: int) -> None:
+        self.whole = whole
+        self.offset = offset
+        self.kind = whole.kind
+        self.models = whole.models[offset : offset + count]
+        self.diverged_at: list[int | None] = [None] * count
+        """The epoch each of this part's replicas stopped being finite (the pack's loop fills it)."""
+
+    @property
+    def count(self) -> int:
+        """How many replicas the part holds."""
+        return len(self.models)
+
+    def copy_to(self, replica: int, model: keras.Model) -> None:
+        """Give ``model`` the current weights of the part's ``replica``."""
+        self.whole.copy_to(self.offset + replica, model)
+
+    def copy_back(self) -> None:
+        """Write the part's replicas' weights into their own Keras models."""
+        for replica, model in enumerate(self.models):
+            self.copy_to(replica, model)
+
+
+Replicas = ReplicaWeights | ReplicaPart
+"""A run's stack of seeds: its own (:class:`ReplicaWeights`), or its part of a pack's (:class:`ReplicaPart`)."""
 
 
 def make_cell(kind: str) -> Callable[[list[Tensor], Tensor, tuple[Tensor, ...]], tuple[Tensor, ...]]:
@@ -175,57 +210,18 @@ def min_states(kind: str, w: list[Tensor], inputs: Tensor, classifier: bool) -> 
     return hidden_states(kind, projected)
 
 
-def make_update(config: Config) -> Callable[[list[Tensor], list[Tensor], list[Tensor]], tuple[Tensor, ...]]:
-    """The optimizer step Keras would take, applied to each replica on its own.
-
-    ``update(params, gradients, state) → (params, state)``. SGD: ``w -= lr·g`` (no state). Adam
-    (``clipnorm=1``): each gradient clipped by its own norm, per replica, then Keras's Adam update
-    (epsilon 1e-7); its state is the step count and each weight's two moments.
-    """
-    lr = config.learning_rate
-    if config.optimizer != "adam":
-
-        def sgd(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple[Tensor, ...]:
-            return [p - lr * g for p, g in zip(params, gradients, strict=True)], state
-
-        return sgd
-
-    beta_1, beta_2, epsilon, clipnorm = 0.9, 0.999, 1e-7, 1.0
-
-    def clip(gradient: Tensor) -> Tensor:
-        axes = tuple(range(1, len(gradient.shape)))
-        squares = ops.sum(ops.square(gradient), axis=axes, keepdims=True)
-        norm = ops.where(squares > 0, ops.sqrt(ops.where(squares > 0, squares, 1.0)), squares)
-        return gradient * clipnorm / ops.maximum(norm, clipnorm)
-
-    def adam(params: list[Tensor], gradients: list[Tensor], state: list[Tensor]) -> tuple[Tensor, ...]:
-        n = len(params)
-        iterations, moments, velocities = state[0] + 1.0, state[1 : 1 + n], state[1 + n :]
-        alpha = lr * ops.sqrt(1.0 - ops.power(beta_2, iterations)) / (1.0 - ops.power(beta_1, iterations))
-        new_params, new_m, new_v = [], [], []
-        for p, m, v, g in zip(params, moments, velocities, gradients, strict=True):
-            g = clip(g)
-            m = m + (g - m) * (1.0 - beta_1)
-            v = v + (ops.square(g) - v) * (1.0 - beta_2)
-            new_params.append(p - m * alpha / (ops.sqrt(v) + epsilon))
-            new_m.append(m)
-            new_v.append(v)
-        return new_params, [iterations, *new_m, *new_v]
-
-    return adam
-
-
-def first_state(config: Config, params: list[Tensor]) -> list[Tensor]:
-    """The optimizer's state before its first step: nothing for SGD; for Adam a zero count and zero moments."""
-    if config.optimizer != "adam":
-        return []
-    return [ops.convert_to_tensor(0.0), *[ops.zeros_like(p) for p in params], *[ops.zeros_like(p) for p in params]]
-
-
 def make_replica_epoch(
-    weights: ReplicaWeights, dataset: Dataset, config: Config, *, scan: bool | None = None
+    weights: ReplicaWeights,
+    dataset: Dataset,
+    config: Config,
+    *,
+    scan: bool | None = None,
+    rates: Sequence[float] | None = None,
 ) -> ReplicaEpoch:
     """One compiled call per epoch for all K replicas: mini-batch steps in each replica's order, then the val loss.
+
+    ``rates``: each replica's learning rate (default: ``config.learning_rate`` for all). The rates are an
+    argument of the compiled call, not constants in it, so one compiled shape serves every rate.
 
     minGRU and minLSTM run every step at once with the parallel scan if ``scan``, or one step after another;
     ``None``: the scan where it is faster (:func:`engine.train.minimal.scan_helps`: on a GPU, not on a CPU).
@@ -244,19 +240,20 @@ def make_replica_epoch(
     gradient = value_and_grad(summed)
 
     def step(
-        carry: tuple[Tensor, ...], indices: Tensor, x_train: Tensor, y_train: Tensor, size: int
+        carry: tuple[Tensor, ...], indices: Tensor, x_train: Tensor, y_train: Tensor, size: int, rates: Tensor
     ) -> tuple[Tensor, ...]:
         params, state, total, right = carry
         (_, (losses, hits)), gradients = gradient(
             params, ops.take(x_train, indices, axis=0), ops.take(y_train, indices, axis=0)
         )
-        params, state = update(params, list(gradients), state)
+        params, state = update(params, list(gradients), state, rates)
         return params, state, total + losses * float(size), right + hits
 
     def epoch(
         params: list[Tensor],
         state: list[Tensor],
         orders: Tensor,
+        rates: Tensor,
         x_train: Tensor,
         y_train: Tensor,
         x_val: Tensor,
@@ -265,9 +262,11 @@ def make_replica_epoch(
         k = orders.shape[0]
         batches = ops.reshape(orders[:, : n_full * batch], (k, n_full, batch))
         carry = (params, state, ops.zeros((k,)), ops.zeros((k,)))
-        carry = repeat(n_full, lambda b, c: step(c, ops.take(batches, b, axis=1), x_train, y_train, batch), carry)
+        carry = repeat(
+            n_full, lambda b, c: step(c, ops.take(batches, b, axis=1), x_train, y_train, batch, rates), carry
+        )
         if remainder:
-            carry = step(carry, orders[:, n_full * batch :], x_train, y_train, remainder)
+            carry = step(carry, orders[:, n_full * batch :], x_train, y_train, remainder, rates)
         params, state, total, right = carry
         tiled = [ops.broadcast_to(a[None], (k, *a.shape)) for a in (x_val, y_val)]
         val_loss, val_right = forward(params, *tiled)
@@ -275,10 +274,15 @@ def make_replica_epoch(
 
     compiled = compile_function(epoch, config.xla, donate=(0, 1))
     state = first_state(config, weights.params)
+    rate_tensor = ops.convert_to_tensor(
+        np.asarray(rates if rates is not None else [config.learning_rate] * weights.count, "float32")
+    )
 
     def run(orders: np.ndarray) -> dict[str, np.ndarray]:
         nonlocal state
-        weights.params, state, *figures = compiled(weights.params, state, ops.convert_to_tensor(orders, "int32"), *data)
+        weights.params, state, *figures = compiled(
+            weights.params, state, ops.convert_to_tensor(orders, "int32"), rate_tensor, *data
+        )
         loss, val_loss, accuracy, val_accuracy = (ops.convert_to_numpy(t) for t in figures)
         logs = {"loss": loss, "val_loss": val_loss}
         if classifier:

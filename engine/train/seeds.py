@@ -24,7 +24,7 @@ from engine.report.stop import StopSignal
 from engine.report.verdicts import model_summary, seed_metrics
 from engine.train.forecast import Preview
 from engine.train.models import build_for
-from engine.train.replicas import ReplicaWeights, make_replica_epoch
+from engine.train.replicas import Replicas, ReplicaWeights, make_replica_epoch
 from engine.train.trainer import Outcome, run_epochs
 
 LOSS_KEYS = ("loss", "val_loss")
@@ -100,7 +100,7 @@ def train_model(
         weights.copy_back()
 
 
-def seed_preview(weights: ReplicaWeights, probe: keras.Model, preview: Preview) -> Preview:
+def seed_preview(weights: Replicas, probe: keras.Model, preview: Preview) -> Preview:
     """``preview`` of every seed still running (each one's weights copied into ``probe``), merged."""
 
     def run(epoch: int, final: bool) -> ForecastReport | SampleReport:
@@ -117,7 +117,7 @@ def seed_preview(weights: ReplicaWeights, probe: keras.Model, preview: Preview) 
 
 
 def seed_inside(
-    weights: ReplicaWeights, probe: keras.Model, inside: Callable[[int, bool], InsideReport]
+    weights: Replicas, probe: keras.Model, inside: Callable[[int, bool], InsideReport]
 ) -> Callable[[int, bool], InsideReport]:
     """A look inside the first seed (gates and gradients of one model; a median of gates would be no model)."""
 

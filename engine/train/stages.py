@@ -7,7 +7,6 @@ sweep can reuse the same steps. Everything a stage leaves for the next is on :cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
@@ -39,7 +38,7 @@ from engine.train.compiled import backend as keras_backend
 from engine.train.forecast import Preview, make_preview, with_blanks
 from engine.train.inside import Inside, make_inside
 from engine.train.models import build_for, summary_text
-from engine.train.replicas import ReplicaWeights
+from engine.train.replicas import Replicas
 from engine.train.seeds import build_replicas, seed_inside, seed_preview, seed_values, seeds_summary
 from engine.train.trainer import Outcome, train_all
 from engine.train.trainers import trainer_for
@@ -59,7 +58,7 @@ class Built:
     """What it trains on, as ``metrics.json`` names it."""
     dataset: Dataset
     models: dict[str, keras.Model]
-    replicas: dict[str, ReplicaWeights]
+    replicas: dict[str, Replicas]
     """Every seed's weights stacked, per model (``--trainer fast``; empty for the others)."""
     params: dict[str, int]
     baseline: float
@@ -100,7 +99,7 @@ def build(config: Config, device: str, folder: RunFolder, sink: EventSink) -> Bu
         folder.write_json("config.json", {**config.to_dict(), "data": about})
     # The fast trainer trains every seed's weights stacked (one seed: a stack of one); the Keras
     # model of the first seed stays the one that previews, looks inside and is summarised.
-    replicas = (
+    replicas: dict[str, Replicas] = (
         {kind: build_replicas(kind, config, dataset) for kind in config.models} if config.trainer == "fast" else {}
     )
     # --trainer keras unrolls only the SimpleRNN: its XLA compile stays ~2 s; an unrolled LSTM/GRU
@@ -180,9 +179,15 @@ def train(built: Built, stop: StopSignal) -> None:
     """Stage 3: every model trains, each in its own thread; ``metrics.json`` is written as soon as they end."""
     trainer = trainer_for("seeds" if built.replicas else built.config.trainer)
     trained: dict[str, object] = dict(built.replicas) if built.replicas else dict(built.models)
+    config, dataset = built.config, built.dataset
     built.outcomes = train_all(
-        trained, built.dataset, built.config, lambda kind: callbacks_for(built, kind), stop, trainer
+        trained, lambda kind: trainer(kind, trained[kind], dataset, config, callbacks_for(built, kind), stop), stop
     )
+    models_ended(built)
+
+
+def models_ended(built: Built) -> None:
+    """Training is over: ``metrics.json`` is written at once and each model's end announced."""
     # Written at once, so a process killed while forecasting or saving still leaves the truth.
     write_metrics(built, {})
     for kind, outcome in built.outcomes.items():
@@ -277,7 +282,3 @@ def write_metrics(built: Built, finals: Finals) -> tuple[dict[str, dict[str, obj
     ran_on = {"status": status, "device": built.device, "backend": keras_backend()}  # what Keras really ran on
     built.folder.write_json("metrics.json", {**ran_on, **judged, **seeds, "models": metrics})
     return metrics, [str(v["text"]) for v in verdicts]
-
-
-Stages = Callable[[Config, str, RunFolder, EventSink, StopSignal], RunFinished]
-"""The shape of :func:`run_stages`, as :mod:`engine.experiment` holds it."""

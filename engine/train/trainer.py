@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import keras
 import numpy as np
@@ -23,6 +24,8 @@ from engine.report.events import Status
 from engine.report.stop import StopSignal
 from engine.train import runtime
 from engine.train.callbacks import TrainingGuard
+
+T = TypeVar("T")
 
 EpochFunction = Callable[[np.ndarray], dict[str, float]]
 """One epoch over the training windows in the given order → the logs ``fit`` would report."""
@@ -147,6 +150,49 @@ def train_fast(
     return run_epochs(name, model, config, callbacks, stop, one_epoch)
 
 
+class EpochLoop:
+    """One model's side of the epoch loop the compiled trainers share: its callbacks, begun, fed, ended.
+
+    Keras callbacks run once per epoch, as under ``fit``: a stop request or ``EarlyStopping``
+    takes effect after the current epoch; ``model`` is the one they see. A pack of sweep points
+    (:mod:`engine.train.packed`) keeps one loop per point around one compiled call.
+    """
+
+    def __init__(
+        self, name: str, model: keras.Model, config: Config, callbacks: list[keras.callbacks.Callback], stop: StopSignal
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.guard = TrainingGuard(stop)
+        self.callbacks = keras.callbacks.CallbackList([*callbacks, self.guard], model=model, epochs=config.epochs)
+        self.started = time.perf_counter()
+        model.stop_training = False
+        self.callbacks.on_train_begin()
+
+    @property
+    def going(self) -> bool:
+        """Whether a callback (the guard: a stop, a divergence) has not yet ended this model's training."""
+        return not self.model.stop_training
+
+    def stopped_before(self, epoch: int) -> None:
+        """A stop was asked before ``epoch`` began: the guard records why (also before epoch 1 ended)."""
+        self.guard.on_epoch_end(epoch - 1, {})
+
+    def begin(self, epoch: int) -> None:
+        """``epoch`` (0-based) is about to run."""
+        self.callbacks.on_epoch_begin(epoch)
+
+    def end(self, epoch: int, logs: dict[str, object]) -> None:
+        """``epoch`` ran and gave ``logs``."""
+        self.callbacks.on_epoch_end(epoch, logs)
+
+    def finish(self) -> Outcome:
+        """Training is over: the callbacks hear it, and how it ended is returned."""
+        self.callbacks.on_train_end()
+        status = self.guard.status or Status.FINISHED
+        return Outcome(self.name, status, self.guard.last_epoch, time.perf_counter() - self.started)
+
+
 def run_epochs(
     name: str,
     model: keras.Model,
@@ -155,28 +201,19 @@ def run_epochs(
     stop: StopSignal,
     one_epoch: Callable[[int], dict[str, object]],
 ) -> Outcome:
-    """The loop every compiled trainer shares: ``one_epoch(epoch)`` → its logs, handed to the callbacks.
-
-    Keras callbacks run once per epoch, as under ``fit``: a stop request or ``EarlyStopping``
-    takes effect after the current epoch; ``model`` is the one they see.
-    """
-    guard = TrainingGuard(stop)
-    callback_list = keras.callbacks.CallbackList([*callbacks, guard], model=model, epochs=config.epochs)
-    started = time.perf_counter()
-    model.stop_training = False
-    callback_list.on_train_begin()
+    """The loop every compiled trainer shares: ``one_epoch(epoch)`` → its logs, handed to the callbacks."""
+    loop = EpochLoop(name, model, config, callbacks, stop)
     for epoch in range(config.epochs):
         if stop.is_set():
-            guard.on_epoch_end(epoch - 1, {})  # records the stop reason when stopped before epoch 1 ends
+            loop.stopped_before(epoch)
             break
-        callback_list.on_epoch_begin(epoch)
-        callback_list.on_epoch_end(epoch, one_epoch(epoch))
+        loop.begin(epoch)
+        loop.end(epoch, one_epoch(epoch))
         if epoch == 0:  # compiled, and the first preview with it: what is alive now lives as long as the run
             runtime.spare_startup_objects()
-        if model.stop_training:
+        if not loop.going:
             break
-    callback_list.on_train_end()
-    return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
+    return loop.finish()
 
 
 def train_fit(
@@ -202,31 +239,24 @@ def train_fit(
     return Outcome(name, guard.status or Status.FINISHED, guard.last_epoch, time.perf_counter() - started)
 
 
-def train_all(
-    models: Mapping[str, object],
-    dataset: Dataset,
-    config: Config,
-    callbacks_for: Callable[[str], list[keras.callbacks.Callback]],
-    stop: StopSignal,
-    trainer: Callable[..., Outcome],
-) -> dict[str, Outcome]:
-    """Train every model with ``trainer`` (see :mod:`engine.train.trainers`), each in its own thread;
-    re-raise the first error any of them hit."""
-    outcomes: dict[str, Outcome] = {}
+def train_all(names: Iterable[str], work: Callable[[str], T], stop: StopSignal) -> dict[str, T]:
+    """``work(name)`` for every model, each in its own thread (TensorFlow and JAX release the GIL inside a
+    compiled call); re-raise the first error any of them hit, after asking the others to stop."""
+    results: dict[str, T] = {}
     errors: list[BaseException] = []
 
-    def work(name: str) -> None:
+    def run(name: str) -> None:
         try:
-            outcomes[name] = trainer(name, models[name], dataset, config, callbacks_for(name), stop)
+            results[name] = work(name)
         except BaseException as error:
             errors.append(error)
             stop.request()  # don't leave the other model running on its own
 
-    threads = [threading.Thread(target=work, args=(name,), name=f"train-{name}") for name in models]
+    threads = [threading.Thread(target=run, args=(name,), name=f"train-{name}") for name in names]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
         raise errors[0]
-    return outcomes
+    return results

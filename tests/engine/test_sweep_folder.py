@@ -116,7 +116,8 @@ def test_a_stop_cancels_running_points_at_once_and_resume_ends_with_the_same_tab
             asked.append(time.monotonic())
             stop.set()
 
-    status = run_sweep(folder, plan, LocalPool(2, work=slow_point), stop_when_both_run, stop, folder.to_do())
+    # One worker: the first pack (T = 10, both learning rates: they train as one) runs, the second waits.
+    status = run_sweep(folder, plan, LocalPool(1, work=slow_point), stop_when_both_run, stop, folder.to_do())
     assert status == "interrupted" and time.monotonic() - asked[0] < 2  # the points train for a minute each
     said = json.loads((folder.path / SWEEP_JSON).read_text())
     assert [p["status"] for p in said["points"]] == ["interrupted", "interrupted", "pending", "pending"]

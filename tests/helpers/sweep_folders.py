@@ -16,7 +16,7 @@ from engine.sweep.folder import SweepFolder
 from engine.sweep.headless import prepare
 from engine.sweep.runner import run_sweep
 from engine.sweep.worker import PointJob, Send, Work
-from helpers.sweep_helpers import Inline, fake_point, made_up_loss
+from helpers.sweep_helpers import Inline, each_point, fake_one, made_up_loss
 
 
 def epochs_of(config: Config, model: str) -> list[EpochReport]:
@@ -33,13 +33,18 @@ def epochs_of(config: Config, model: str) -> list[EpochReport]:
 
 def with_history(job: PointJob, send: Send) -> PointDone:
     """A made-up point (config.json, metrics.json) with its epochs in ``history.csv``, as a run writes them."""
+    return each_point(job, send, history_one)
+
+
+def history_one(job: PointJob, send: Send) -> PointDone:
+    """:func:`with_history` for one point."""
     config = Config.from_dict(job.config)
     folder = RunFolder(Path(job.run_dir), first_seed=config.seed)
     for model in config.models:
         for report in epochs_of(config, model):
             folder.append_epoch(report)
     folder.close()
-    return fake_point(job, send)
+    return fake_one(job, send)
 
 
 def made_sweep(path: Path, args: list[str], work: Work | None = with_history) -> SweepFolder:
@@ -63,11 +68,12 @@ class Held:
         self.cancelled = threading.Event()
 
     def submit(self, job: PointJob) -> None:
-        Path(job.run_dir).mkdir(parents=True)  # as the worker's run does first
-        config = Config.from_dict(job.config)
-        epochs = tuple(r for m in config.models for r in epochs_of(config, m)[:2])
         self.jobs.append(job)
-        self.messages += [PointStarted(job.index), PointProgress(job.index, epochs)]
+        for point in job.written:  # a pack's points all start at once
+            Path(point.run_dir).mkdir(parents=True)  # as the worker's run does first
+            config = Config.from_dict(point.config)
+            epochs = tuple(r for m in config.models for r in epochs_of(config, m)[:2])
+            self.messages += [PointStarted(point.index), PointProgress(point.index, epochs)]
 
     def busy(self) -> int:
         return len(self.jobs)

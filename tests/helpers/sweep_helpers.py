@@ -7,6 +7,7 @@ import json
 import math
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from engine.config.config import Config
@@ -21,8 +22,20 @@ def made_up_loss(config: Config, model: str, seed: int) -> float:
     return scale * size * config.learning_rate * (1 + 0.01 * seed) * 1e-2
 
 
+def each_point(job: PointJob, send: Send, one: Work) -> PointDone:
+    """``one`` for every written point of ``job`` (a pack), as the engine's runner answers them: riders first."""
+    for rider in job.written[1:]:
+        send(one(replace(rider, attempt=job.attempt), send))
+    return one(replace(job, riders=()), send)
+
+
 def fake_point(job: PointJob, send: Send) -> PointDone:
     """Write a complete run folder as the engine would (config.json, metrics.json), without training."""
+    return each_point(job, send, fake_one)
+
+
+def fake_one(job: PointJob, send: Send) -> PointDone:
+    """:func:`fake_point` for one point."""
     send(PointStarted(job.index, job.attempt))
     config = Config.from_dict(job.config)
     folder = Path(job.run_dir)
@@ -71,13 +84,14 @@ def dying_point(job: PointJob, send: Send) -> PointDone:
     send(PointStarted(job.index, job.attempt))
     if job.index == 0 or job.attempt == 1:
         os._exit(9)
-    return fake_point(job, send)
+    return fake_point(job, send)  # riders of a pack (none in the tests that use it) are answered there too
 
 
 def slow_point(job: PointJob, send: Send) -> PointDone:
-    """A point that trains for a minute: long enough to be stopped while it runs."""
-    send(PointStarted(job.index, job.attempt))
-    Path(job.run_dir).mkdir(parents=True)
+    """A point (every point of a pack) that trains for a minute: long enough to be stopped while it runs."""
+    for point in job.written:
+        send(PointStarted(point.index, job.attempt))
+        Path(point.run_dir).mkdir(parents=True)
     time.sleep(60)
     return fake_point(job, send)
 
