@@ -22,7 +22,8 @@ ROWS: dict[str, tuple[list[str], str, list[str]]] = {
 }
 """The benchmark rows: the settings every point shares, the sweep, and what ``--quick`` adds to make it tiny."""
 REPLICA_BOUND = ("lr",)
-"""Rows whose points keep every shape, so that they could ride the replica axis: the bound is measured beside them."""
+"""Rows whose points keep every shape, so that they ride the replica axis (a pack): one run of all their seeds,
+the floor a pack approaches, is measured beside them."""
 QUICK = ["--epochs", "2", "--forecast-every", "0", "--no-inside"]
 SAMPLE_SECONDS = 0.2
 
@@ -80,7 +81,7 @@ def measure_sweep(row: str, quick: bool, workers: int | None = None) -> Figures:
         figures = {"row": row, "sweep_args": [*shared, "--sweep", spec, *extra], "sweep": sweep, "points": points}
         if row in REPLICA_BOUND:
             # Every point's seeds as replicas of one run (one learning rate): what training the points on the
-            # replica axis, one compiled call, could give at best. Not built: it needs a learning rate per replica.
+            # replica axis, one compiled call, can give at best — the sweep's pack does that, plus its points' files.
             seeds = int(shared[shared.index("--seeds") + 1]) * len(points)
             rest = [a for i, a in enumerate(shared) if a != "--seeds" and shared[i - 1 : i] != ["--seeds"]]
             figures["bound"] = timed([*rest, "--seeds", str(seeds), "--out", "replicas"], cwd)
@@ -112,5 +113,5 @@ def sweep_table(rows: list[Figures]) -> list[str]:
         *lines,
         "",
         "Replica-axis bound: all the row's seeds (points × seeds) as one run with one learning rate, one compiled",
-        "call per epoch; what a sweep whose points share every shape could reach if it trained them as replicas.",
+        "call per epoch: the floor for a sweep whose points share every shape, which trains them as one pack.",
     ]

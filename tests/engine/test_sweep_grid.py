@@ -11,7 +11,7 @@ import pytest
 from engine.cli import UsageError, parse_invocation
 from engine.sweep.grid import MAX_POINTS, SweepError, parse_axis, spaced
 from engine.sweep.headless import prepare
-from engine.sweep.plan import Plan, make_plan
+from engine.sweep.plan import Plan, make_plan, pack_jobs
 
 
 def plan_of(*args: str) -> Plan:
@@ -33,6 +33,21 @@ def test_a_list_and_a_grid_become_points_in_grid_order() -> None:
     said = " ".join(plan.lines())
     assert "2 × 2 = 4 points (length = 10, 25; lr = 0.001, 0.01) × 3 seeds × 2 models = 24 trainings" in said
     assert "peak memory about" in said
+
+
+def test_points_that_differ_only_in_the_learning_rate_train_as_packs_fixed_by_the_grid() -> None:
+    grid = plan_of("--task", "adding", "--sweep", "length=10,25", "--sweep", "lr=1e-3,0.01,0.1", "--seeds", "3")
+    assert grid.packs == ((0, 1, 2), (3, 4, 5))  # per length: its three learning rates together
+    assert "2 packs of 3, 3 points" in " ".join(grid.lines())
+    assert grid.workers <= 2  # as many workers as packs at most
+    # A pack trains whole: resuming with its first point finished still trains it, unwritten, in the same pack.
+    assert pack_jobs(grid, [4, 1, 2]) == [(3, 4, 5), (0, 1, 2)]
+    assert plan_of("--sweep", "units=8,16").packs == ((0,), (1,))  # other shapes: a point each
+    assert plan_of("--sweep", "lr=0.01,0.1", "--trainer", "keras").packs == ((0,), (1,))  # one Keras model a run
+    many = plan_of("--sweep", "lr=1e-4..1e-1/5", "--seeds", "30")  # at most 64 replicas of a model in a pack
+    assert many.packs == ((0, 1), (2, 3), (4,))
+    packed = plan_of("--sweep", "lr=0.001,0.01,0.1", "--workers", "1")
+    assert packed.seconds < plan_of("--sweep", "lr=0.001,0.01,0.1", "--workers", "1", "--trainer", "keras").seconds
 
 
 def test_ranges_are_log_spaced_across_a_decade_and_linear_otherwise() -> None:
