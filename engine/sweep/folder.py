@@ -74,6 +74,7 @@ class SweepFolder:
                 {"index": p.index, "values": p.values, "dir": p.name, "status": PointStatus.PENDING, "attempts": 0}
                 for p in plan.points
             ],
+            "packs": [list(pack) for pack in plan.packs],
             "sessions": [],
         }
         folder = cls(path, state)

@@ -32,7 +32,7 @@ from engine.sweep.lesson import lesson_lines
 from engine.sweep.plan import Plan, duration, longest_first, make_plan, workers_value
 from engine.sweep.reader import PointStatus, SweepInfo, read_sweep
 from engine.sweep.runner import Executor, run_sweep
-from engine.sweep.tables import summary_text
+from engine.sweep.tables import pack_note, summary_text
 
 RAY_ADDRESS = re.compile(r"(ray://)?[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}")
 INSTALL_RAY = "pip install 'rnnlstm-tui[ray]'"
@@ -123,7 +123,7 @@ class SweepPrinter:
 
 def report_text(info: SweepInfo) -> str:
     """The end of the headless output (and of ``--headless --open SWEEP_DIR``): table, verdicts, lesson."""
-    lines = [summary_text(info)]
+    lines = [summary_text(info), *pack_note(info)[1:]]
     lines += [f"Verdict at {p.dir}: {v.text}" for p in info.finished for v in p.verdicts]
     lines += [f"Lesson: {sentence}" for sentence in lesson_lines(info)]
     return "\n".join(lines) + "\n"

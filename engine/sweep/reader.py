@@ -131,6 +131,8 @@ class SweepInfo:
     base: dict[str, Any] = field(default_factory=dict)
     axes: list[AxisInfo] = field(default_factory=list)
     points: list[PointInfo] = field(default_factory=list)
+    packs: list[list[int]] = field(default_factory=list)
+    """The points (indexes) that trained together as replicas of one compiled call, where more than one did."""
     problem: str = ""
 
     @property
@@ -177,6 +179,13 @@ def read_sweep(path: Path) -> SweepInfo:
     axes = data.get("axes")
     info.axes = [_axis(a) for a in axes if isinstance(a, dict)] if isinstance(axes, list) else []
     info.points = [_point(path, p, info.task) for p in data["points"] if isinstance(p, dict)]
+    packs = data.get("packs")
+    if isinstance(packs, list):  # a hand-edited or damaged list is read as no packs, not as an error
+        info.packs = [
+            [int(i) for i in pack]
+            for pack in packs
+            if isinstance(pack, list) and len(pack) > 1 and all(isinstance(i, int) for i in pack)
+        ]
     return info
 
 

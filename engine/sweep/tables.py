@@ -98,6 +98,18 @@ def summary_text(info: SweepInfo) -> str:
     return aligned(summary_rows(info))
 
 
+def pack_note(info: SweepInfo) -> list[str]:
+    """Which points trained together (a pack): their seconds are the pack's, not each one's."""
+    if not info.packs:
+        return []
+    said = "; ".join(", ".join(str(i + 1) for i in pack) for pack in info.packs)
+    return [
+        "",
+        f"Points {said} differ only in the learning rate and trained together, as replicas of one compiled call "
+        "(a pack): the seconds of each are the whole pack's.",
+    ]
+
+
 def markdown(info: SweepInfo, lesson: list[str]) -> str:
     """``sweep.md``: what was swept, the summary table, each point's verdict and the lesson."""
     rows = summary_rows(info)
@@ -114,6 +126,7 @@ def markdown(info: SweepInfo, lesson: list[str]) -> str:
         "|" + "---|" * len(rows[0]),
         *("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows[1:]),
     ]
+    lines += pack_note(info)
     verdicts = [(p, v.text) for p in info.finished for v in p.verdicts]
     if verdicts:
         labels = {

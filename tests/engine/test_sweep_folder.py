@@ -82,6 +82,8 @@ def test_a_2x2_sweep_writes_a_run_folder_per_point_and_its_tables(tmp_path: Path
         "seconds": "",
     }
     markdown = (path / "sweep.md").read_text()
+    assert "Points 1, 2; 3, 4 differ only in the learning rate and trained together" in markdown  # their seconds
+    assert read_sweep(path).packs == [[0, 1], [2, 3]]
     assert "| 4 | 100 | 0.01 | finished | 1.010e-02 | 0 of 3 | 5.050e-04 | 3 of 3 | LSTM lower |" in markdown
     lesson = "With lr = 0.01: SimpleRNN solves the adding problem up to T = 10 (3 of 3 seeds) and fails from T = 100"
     assert lesson in markdown
