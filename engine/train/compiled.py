@@ -25,12 +25,21 @@ def backend() -> str:
     return str(keras.backend.backend())
 
 
-def compile_function(function: Function, xla: bool = True, donate: tuple[int, ...] = ()) -> Function:
+def compile_function(
+    function: Function, xla: bool = True, donate: tuple[int, ...] = (), example: tuple[Any, ...] | None = None
+) -> Function:
     """``function`` compiled for the backend.
 
-    TensorFlow: a ``tf.function``, XLA-compiled unless ``xla`` is off (plain graph mode). JAX
-    always compiles with XLA (``xla`` has no meaning there); the arguments at the positions in
+    TensorFlow: a ``tf.function``, XLA-compiled unless ``xla`` is off (plain graph mode), traced without
+    AutoGraph (the maths has no Python control flow on tensors to convert: a quarter of the trace time).
+    JAX always compiles with XLA (``xla`` has no meaning there); the arguments at the positions in
     ``donate`` give their buffers to the result (weights updated in place, not copied per epoch).
+
+    ``example``: arguments of the shapes the function will be called with, to trace it now rather than at
+    its first call. TensorFlow names what it traces with a process-wide counter, and its cache of compiled
+    programs on disk (:func:`engine.train.runtime.prepare_device`) knows a program by those names: traced
+    one after another in a fixed order, before the training threads start, a run's programs get the same
+    names as the last run's and load from the cache; traced by two threads at once, they seldom would.
     """
     if backend() == "jax":
         import jax
@@ -39,8 +48,11 @@ def compile_function(function: Function, xla: bool = True, donate: tuple[int, ..
         return jitted
     import tensorflow as tf
 
-    traced: Function = tf.function(function, jit_compile=xla)
-    return traced
+    traced = tf.function(function, jit_compile=xla, autograph=False)
+    if example is not None:
+        traced.get_concrete_function(*example)
+    compiled: Function = traced
+    return compiled
 
 
 def value_and_grad(function: Function) -> Function:

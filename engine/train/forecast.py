@@ -74,7 +74,7 @@ def make_closed_loop(model: keras.Model, dataset: Dataset, config: Config) -> Ca
 
         return repeat(steps, step, (window_values, ops.zeros((steps,))))[1]
 
-    compiled = compile_function(closed_loop, config.xla)
+    compiled = compile_function(closed_loop, config.xla, example=(weights_of(model), start))
 
     def forecast() -> Forecast:
         values = ops.convert_to_numpy(compiled(weights_of(model), start)).astype(np.float64)
@@ -119,7 +119,8 @@ def make_held_out(model: keras.Model, dataset: Dataset, config: Config) -> Calla
     """Predictions on the held-out sequences next to their targets, sorted by target (one compiled call)."""
     inputs = ops.convert_to_tensor(dataset.val[0])
     order, truth = _held_out_rows(dataset)
-    compiled = compile_function(lambda weights, values: _call(model, weights, values)[:, 0], config.xla)
+    predict = lambda weights, values: _call(model, weights, values)[:, 0]  # noqa: E731
+    compiled = compile_function(predict, config.xla, example=(weights_of(model), inputs))
 
     def preview() -> Forecast:
         predicted = ops.convert_to_numpy(compiled(weights_of(model), inputs)).astype(np.float64)[order]
@@ -153,7 +154,8 @@ def make_sampler(model: keras.Model, dataset: Dataset, config: Config) -> Callab
 
         return repeat(SAMPLE_CHARS, step, (window_codes, ops.zeros((SAMPLE_CHARS,), "int32")))[1]
 
-    compiled = compile_function(generate, config.xla)
+    shape = ops.zeros((SAMPLE_CHARS, n_chars), "float32")
+    compiled = compile_function(generate, config.xla, example=(weights_of(model), prompt_codes, shape))
 
     def sample(name: str, epoch: int, final: bool) -> SampleReport:
         uniform = np.random.default_rng([config.seed, epoch]).uniform(1e-12, 1.0, (SAMPLE_CHARS, n_chars))

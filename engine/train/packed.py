@@ -27,7 +27,7 @@ from engine.report.events import EventSink, RunFinished
 from engine.report.stop import StopSignal
 from engine.runs.folder import RunFolder
 from engine.train import runtime
-from engine.train.replicas import ReplicaPart, ReplicaWeights, make_replica_epoch
+from engine.train.replicas import ReplicaEpoch, ReplicaPart, ReplicaWeights, make_replica_epoch
 from engine.train.seeds import headline_logs, seed_values
 from engine.train.stages import Built, build, callbacks_for, finish, forecast, models_ended, run_stages, watch
 from engine.train.trainer import EpochLoop, Outcome, train_all
@@ -62,7 +62,9 @@ def run_pack(
     stacks = stack(builts)
     for built in builts:
         watch(built)
-    results = train_all(stacks, lambda kind: train_kind(kind, stacks[kind], builts, stop), stop)
+    # Each model's compiled epoch made (traced) here, one after another: see engine.train.compiled.compile_function.
+    epochs = {kind: pack_epoch(stacks[kind], builts) for kind in stacks}
+    results = train_all(stacks, lambda kind: train_kind(kind, epochs[kind], builts, stop), stop)
     for point, built in enumerate(builts):
         built.outcomes = {kind: results[kind][point] for kind in built.models}
         models_ended(built)
@@ -81,12 +83,17 @@ def stack(builts: list[Built]) -> dict[str, ReplicaWeights]:
     return stacks
 
 
-def train_kind(kind: str, whole: ReplicaWeights, builts: list[Built], stop: StopSignal) -> list[Outcome]:
+def pack_epoch(whole: ReplicaWeights, builts: list[Built]) -> ReplicaEpoch:
+    """The pack's compiled epoch for one model: every point's seeds, each replica at its point's learning rate."""
+    config = builts[0].config
+    rates = [built.config.learning_rate for built in builts for _ in range(config.seeds)]
+    return make_replica_epoch(whole, builts[0].dataset, config, rates=rates)
+
+
+def train_kind(kind: str, epoch_function: ReplicaEpoch, builts: list[Built], stop: StopSignal) -> list[Outcome]:
     """Train model ``kind`` of every point; each point's callbacks see its own seeds' logs, as in its own run."""
     config, dataset = builts[0].config, builts[0].dataset
     seeds = config.seeds
-    rates = [built.config.learning_rate for built in builts for _ in range(seeds)]
-    epoch_function = make_replica_epoch(whole, dataset, config, rates=rates)
     parts = [built.replicas[kind] for built in builts]
     loops = [
         EpochLoop(kind, part.models[0], built.config, callbacks_for(built, kind), stop)

@@ -272,11 +272,13 @@ def make_replica_epoch(
         val_loss, val_right = forward(params, *tiled)
         return params, state, total / n_train, val_loss, right / n_train, val_right / float(n_val)
 
-    compiled = compile_function(epoch, config.xla, donate=(0, 1))
     state = first_state(config, weights.params)
     rate_tensor = ops.convert_to_tensor(
         np.asarray(rates if rates is not None else [config.learning_rate] * weights.count, "float32")
     )
+    orders_shape = ops.zeros((weights.count, n_train), "int32")
+    example = (weights.params, state, orders_shape, rate_tensor, *data)  # traced now: see compile_function
+    compiled = compile_function(epoch, config.xla, donate=(0, 1), example=example)
 
     def run(orders: np.ndarray) -> dict[str, np.ndarray]:
         nonlocal state

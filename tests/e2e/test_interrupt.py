@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import signal
 import subprocess
@@ -76,6 +77,7 @@ def test_a_signal_while_compiling_ends_the_process_and_leaves_a_consistent_folde
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},  # an empty compile cache: a real compile
     )
     assert process.stdout is not None
     for line in process.stdout:
