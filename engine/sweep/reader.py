@@ -19,6 +19,7 @@ from typing import Any
 from engine.config.config import SETTING
 from engine.report.spread import Verdict, band, verdict
 from engine.report.verdicts import VERDICT_FIGURE, display_name
+from engine.runs.detached import alive, read_record
 from engine.runs.reader import RunInfo, read_run
 
 SWEEP_JSON = "sweep.json"
@@ -133,6 +134,8 @@ class SweepInfo:
     points: list[PointInfo] = field(default_factory=list)
     packs: list[list[int]] = field(default_factory=list)
     """The points (indexes) that trained together as replicas of one compiled call, where more than one did."""
+    gone: bool = False
+    """A detached sweep (``--detach``) whose process died while ``sweep.json`` said running: read as interrupted."""
     problem: str = ""
 
     @property
@@ -186,6 +189,12 @@ def read_sweep(path: Path) -> SweepInfo:
             for pack in packs
             if isinstance(pack, list) and len(pack) > 1 and all(isinstance(i, int) for i in pack)
         ]
+    if info.status == "running" and (process := read_record(path)) is not None and alive(process) is False:
+        # Killed (kill -9, a reboot) before it could say so: what it held was cut short, as by a stop, and resumes.
+        info.gone, info.status = True, PointStatus.INTERRUPTED
+        for point in info.points:
+            if point.status == PointStatus.RUNNING:
+                point.status = PointStatus.INTERRUPTED
     return info
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from helpers.sweep_helpers import Inline, dying_point, fake_point, slow_point
 
 from engine.cli import parse_invocation
+from engine.runs.detached import describe, write_record
 from engine.sweep.events import PointEnded, PointRetried, PointStarted, SweepEvent
 from engine.sweep.folder import SweepFolder
 from engine.sweep.headless import SweepPrinter, prepare, report_text
@@ -167,3 +169,18 @@ def test_headless_lines_name_each_finished_point_with_its_figures(tmp_path: Path
         "point 2/2 length=100 finished in 12.5 s: SimpleRNN 5.050e-03 (solved 3 of 3), LSTM 2.525e-04 (solved 3 of 3)"
     )
     assert lines[1].endswith("point 1/2 length=10 failed: ValueError: bad data")
+
+
+def test_a_detached_sweep_whose_process_died_reads_as_interrupted_and_resumes(tmp_path: Path) -> None:
+    folder, _ = start(tmp_path / "s", ["--task", "adding", "--sweep", "length=10,25"])
+    folder.started(0, 1)
+    process = subprocess.Popen(["sleep", "60"])
+    write_record(folder.path, describe(process.pid, "sweep"))
+    assert read_sweep(folder.path).status == "running"  # its process lives
+    process.kill()
+    process.wait()
+    info = read_sweep(folder.path)  # killed before it could say so
+    assert info.gone and info.status == "interrupted"
+    assert [p.status for p in info.points] == ["interrupted", "pending"]
+    resumed, _, _ = SweepFolder.reopen(folder.path)
+    assert resumed.to_do() == [0, 1]
