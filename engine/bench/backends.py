@@ -24,7 +24,7 @@ SEEDS = 8
 
 def measure_peer(config: Config) -> Figures:
     """Keras ``fit`` on JAX, the notebook's settings, each model after the other (run in a fresh child)."""
-    runtime.prepare_device(config.device, "jax")  # Keras loads here, on JAX: build_model needs it
+    runtime.prepare_device(config.device, "jax", cache=False)  # plain Keras on JAX: no cache of compiled code
     dataset, models = make_dataset(config), {}
     for kind in config.models:
         model = build_model(kind, config)

@@ -33,14 +33,22 @@ def command(config: Config, out: Path) -> list[str]:
     return [sys.executable, "-m", "tui.cli", "--headless", *options]
 
 
-def first_epochs(config: Config, extra: tuple[str, ...] = ()) -> Figures:
-    """One whole run (``extra``: more options): seconds from launch to each model's first epoch on disk and to
-    the process's end, its exit code and its own peak RSS."""
+def cache_env(cache: Path | None) -> dict[str, str] | None:
+    """The environment of a run whose compile caches (TensorFlow's and JAX's) are in ``cache``; ``None``: as is."""
+    if cache is None:
+        return None
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_XLA_FLAGS", "JAX_COMPILATION_CACHE_DIR")}
+    return {**env, "XDG_CACHE_HOME": str(cache)}
+
+
+def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None = None) -> Figures:
+    """One whole run (``extra``: more options; ``cache``: its compile caches' folder): seconds from launch to each
+    model's first epoch on disk and to the process's end, its exit code and its own peak RSS."""
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp) / "run"
         started = time.perf_counter()
         process = subprocess.Popen(
-            [*command(config, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*command(config, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cache_env(cache)
         )
         firsts: dict[str, float] = {}
         while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
@@ -94,14 +102,29 @@ MOMENTS = {"import": "TensorFlow imports", "compile": "the epochs compile", "tra
 """When :func:`signal_to_exit` sends its signal, as the table says it."""
 
 
+def bare_import_s(backend: str = "tensorflow", repeats: int = 3) -> float:
+    """A process that only imports Keras on ``backend``: seconds from launch to its end, the median of ``repeats``."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import keras"], env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
+
 def measure_startup(config: Config) -> Figures:
-    """First epochs and whole-process time of ours, the notebook's way whole, and signal-to-exit times."""
-    ours = first_epochs(config)
+    """First epochs and whole-process time of ours (with an empty compile cache, then with the programs it left),
+    a bare ``import keras`` beside them, the notebook's way whole, and signal-to-exit times."""
+    bare = bare_import_s()
+    with tempfile.TemporaryDirectory() as cache:
+        cold = first_epochs(config, cache=Path(cache))
+        warm = first_epochs(config, cache=Path(cache))
     started = time.perf_counter()
     in_child(measure_notebook, config)
     notebook_whole = time.perf_counter() - started
     signals = [signal_to_exit(config, moment) for moment in MOMENTS]
-    return {"ours": ours, "notebook_whole_s": notebook_whole, "signals": signals}
+    return {"ours": warm, "cold": cold, "bare_import_s": bare, "notebook_whole_s": notebook_whole, "signals": signals}
 
 
 def startup_table(data: Figures, config: Config) -> list[str]:
@@ -113,11 +136,20 @@ def startup_table(data: Figures, config: Config) -> list[str]:
         "| figure | seconds |",
         "|---|---:|",
     ]
+    bare, cold = data.get("bare_import_s"), data.get("cold")
+    if bare is not None:
+        lines.append(f"| a bare `import keras` process (TensorFlow), median of 3 | {bare:.2f} |")
+    for label, run in (("empty compile cache", cold), ("the cache the first run left", ours)):
+        if run is None:
+            continue
+        for model, s in run["first_epoch_s"].items():
+            over = f" (import + {s - bare:.2f})" if bare is not None else ""
+            lines.append(f"| first epoch of {model} on disk, after launch, {label} | {s:.2f}{over} |")
+    if cold is not None:
+        peak = cold["peak_rss_mb"]
+        lines.append(f"| whole run, ours, empty compile cache (peak RSS {peak:.0f} MB) | {cold['whole_s']:.1f} |")
     lines += [
-        f"| first epoch of {model} on disk, after launch | {s:.2f} |" for model, s in ours["first_epoch_s"].items()
-    ]
-    lines += [
-        f"| whole run, ours | {ours['whole_s']:.1f} |",
+        f"| whole run, ours (peak RSS {ours['peak_rss_mb']:.0f} MB) | {ours['whole_s']:.1f} |",
         f"| whole run, the notebook's way | {notebook:.1f} |",
         f"| speed-up, whole process | {notebook / ours['whole_s']:.1f}× |",
     ]

@@ -92,22 +92,26 @@ def import_tensorflow() -> Any:
 _prepared: dict[str, str] = {}
 
 
-def prepare_device(choice: str, backend: str = "tensorflow") -> str:
+def prepare_device(choice: str, backend: str = "tensorflow", *, cache: bool = True) -> str:
     """Load Keras on ``backend``, make it use ``choice`` (auto, cpu or gpu), and describe what is in use.
 
     GPU memory growth is switched on so a shared GPU box is not monopolised. Devices can be
     configured only before the backend first runs, so the first answer is kept for the process.
+    ``cache``: keep compiled programs on disk between runs (off only for the benchmark's peers, which
+    run as plain Keras does).
     """
     select_backend(backend)
     if _prepared:
         return next(iter(_prepared.values()))
     with quiet_stderr():  # the CUDA probe in list_physical_devices prints on fd 2
-        _prepared[choice] = description = _configure_jax(choice) if backend == "jax" else _configure(choice)
+        configure = _configure_jax if backend == "jax" else _configure
+        _prepared[choice] = description = configure(choice, cache)
     return description
 
 
-def _configure(choice: str) -> str:
-    _cache_tensorflow_compiles()
+def _configure(choice: str, cache: bool) -> str:
+    if cache:
+        _cache_tensorflow_compiles()
     tf = import_tensorflow()
     import keras  # noqa: F401  # loaded here, with TensorFlow, so a run's first model does not wait for it
 
@@ -126,7 +130,7 @@ def _configure(choice: str) -> str:
     return f"GPU {details.get('device_name', gpus[0].name)}"
 
 
-def _configure_jax(choice: str) -> str:
+def _configure_jax(choice: str, cache: bool) -> str:
     # Before JAX starts: take GPU memory as needed (as TensorFlow's growth), and keep to the CPU when asked.
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     if choice == "cpu":
@@ -135,7 +139,8 @@ def _configure_jax(choice: str) -> str:
     import keras  # noqa: F401
 
     _keep_tensorflow_out()
-    _cache_compiled_code(jax)
+    if cache:
+        _cache_compiled_code(jax)
     gpus = [d for d in jax.devices() if d.platform == "gpu"]
     if choice == "gpu" and not gpus:
         raise DeviceError("--device gpu: JAX sees no GPU here; allowed: auto or cpu")

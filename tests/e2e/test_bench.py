@@ -159,3 +159,25 @@ def test_the_minimal_table_gives_each_model_and_way_its_time_over_the_lstms() ->
     assert "- default task: `--epochs 100`" in table
     assert "| default task | mingru | 10.0 | 0.50 | 800 |" in table
     assert "| default task | minlstm | 1.0 | failed (exit 2) | 700 |" in table
+
+
+def test_the_startup_table_gives_cold_and_warm_first_epochs_over_a_bare_import() -> None:
+    from engine.bench.startup import startup_table
+
+    def run(first: float, whole: float) -> dict[str, object]:
+        return {"first_epoch_s": {"rnn": first, "lstm": first + 0.5}, "whole_s": whole, "peak_rss_mb": 800.0}
+
+    data = {
+        "ours": run(5.0, 8.0),
+        "cold": run(6.0, 10.0),
+        "bare_import_s": 4.0,
+        "notebook_whole_s": 80.0,
+        "signals": [{"moment": "import", "code": 130, "exit_s": 0.5}],
+    }
+    table = startup_table(data, CONFIG)
+    assert "| a bare `import keras` process (TensorFlow), median of 3 | 4.00 |" in table
+    assert "| first epoch of lstm on disk, after launch, empty compile cache | 6.50 (import + 2.50) |" in table
+    assert "| first epoch of rnn on disk, after launch, the cache the first run left | 5.00 (import + 1.00) |" in table
+    assert "| whole run, ours, empty compile cache (peak RSS 800 MB) | 10.0 |" in table
+    assert "| speed-up, whole process | 10.0× |" in table
+    assert "| SIGINT while TensorFlow imports → process gone (exit 130) | 0.50 |" in table
