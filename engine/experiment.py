@@ -55,7 +55,7 @@ def run_pack_experiment(
             folder = RunFolder(run_dir, classifier=config.task == "text", first_seed=config.seed)
             folders.append(folder)
             folder.write_json("config.json", config.to_dict())
-            folder.write_json("metrics.json", {"status": Status.RUNNING, "models": {}})
+            folder.write_json("metrics.json", {"status": Status.RUNNING, "device": device, "models": {}})  # for viewers
         return _stages()(list(configs), device, folders, list(sinks), stop)
     except Exception as error:
         # Whatever failed (a full disk, say), the folder says so instead of claiming to be still

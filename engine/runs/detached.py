@@ -85,6 +85,11 @@ def read_record(folder: Path) -> Detached | None:
             raw = json.loads(handle.read(RECORD_BYTES).decode("utf-8"))
     except (OSError, ValueError, RecursionError):  # NotRegular is an OSError
         return None
+    return record_from(raw)
+
+
+def record_from(raw: object) -> Detached | None:
+    """A record as :meth:`Detached.to_dict` wrote it, or ``None`` when ``raw`` is not one."""
     if not isinstance(raw, dict) or type(raw.get("pid")) is not int or raw["pid"] <= 0:
         return None
     started, boot, host, kind = raw.get("started"), raw.get("boot"), raw.get("host"), raw.get("kind", "run")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.config import SETTING, Config, ConfigError
+from engine.runs.detached import alive, describe, read_record, record_from
 from engine.runs.folder import RunFolderError, check_run_root, mark_interrupted, write_json_atomic
 from engine.runs.paths import shown
 from engine.runs.safeio import record_failure, release, write_atomic
@@ -102,11 +103,20 @@ class SweepFolder:
             raise SweepError(
                 f"--resume {shown(path)}: sweep.json's points do not match its grid; allowed: a sweep folder"
             )
+        if state.get("status") == "running":  # a second driver would train its points again, over the first's
+            for process in (read_record(path), *(record_from(s.get("process")) for s in state["sessions"][-1:])):
+                if process is not None and alive(process):
+                    raise SweepError(
+                        f"--resume {shown(path)}: the sweep is still running (process {process.pid}); "
+                        "allowed: a stopped or interrupted sweep (--stop DIR stops a detached one)"
+                    )
         return cls(path, state), base, axes
 
     def begin(self, runner: str, workers: int, command: list[str]) -> None:
         """A session starts (the first, or a resume): recorded, and the sweep says it is running."""
-        self.state["sessions"].append({"started": _now(), "runner": runner, "workers": workers, "command": command})
+        process = describe(os.getpid(), "sweep").to_dict()  # so that --resume can tell a live sweep from a dead one
+        session = {"started": _now(), "runner": runner, "workers": workers, "command": command, "process": process}
+        self.state["sessions"].append(session)
         self.state["status"] = "running"
         self.save()
 

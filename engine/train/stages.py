@@ -80,7 +80,8 @@ def run_stages(config: Config, device: str, folder: RunFolder, sink: EventSink, 
     """The whole run after Keras has loaded: every stage in turn; the last event is returned."""
     if stop.is_set():  # stopped while TensorFlow loaded (a restart, a quit): building models would only delay it
         finished = RunFinished(folder.path, stop.reason)
-        folder.write_json("metrics.json", {"status": stop.reason, "models": {}, "note": "stopped before training"})
+        said = {"status": stop.reason, "device": device, "models": {}, "note": "stopped before training"}
+        folder.write_json("metrics.json", said)
         folder.complete = True
         sink(finished)
         return finished

@@ -190,6 +190,7 @@ def test_a_run_stopped_before_it_starts_builds_nothing(tmp_path: Path) -> None:
     assert not any(isinstance(e, EpochReport) for e in events)
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["note"] == "stopped before training"
+    assert metrics["device"].startswith("CPU")  # written when the run began, kept
     assert not list((tmp_path / "r").glob("*.keras"))
 
 

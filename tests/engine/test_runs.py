@@ -110,12 +110,16 @@ def test_replay_follows_a_run_that_is_still_being_written(tmp_path: Path) -> Non
     folder = tmp_path / "live"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps(Config(epochs=4, models=("rnn",)).to_dict()))
-    (folder / "metrics.json").write_text(json.dumps({"status": "running", "models": {}}))
+    # The engine writes the device with the first metrics.json, so a viewer's header names it while it trains.
+    (folder / "metrics.json").write_text(json.dumps({"status": "running", "device": "CPU (2 cores)", "models": {}}))
     (folder / "history.csv").write_text("model,epoch,loss,val_loss,seconds\nrnn,1,0.5,0.05,0.1\nrnn,2,0.4,0.0")
     epochs: list[int] = []
     arrived = {n: threading.Event() for n in (1, 3)}
+    headers: list[str] = []
 
     def sink(event: object) -> None:
+        if isinstance(event, RunStarted):
+            headers.append(event.device)
         if isinstance(event, EpochReport):
             epochs.append(event.epoch)
             if event.epoch in arrived:
@@ -133,6 +137,7 @@ def test_replay_follows_a_run_that_is_still_being_written(tmp_path: Path) -> Non
     (folder / "metrics.json").write_text(json.dumps({"status": "finished", "models": metrics}))
     reader.join(10)
     assert not reader.is_alive() and epochs == [1, 2, 3, 4]
+    assert headers == ["saved run · CPU (2 cores)"]
 
 
 def test_opening_a_run_loads_no_tensorflow(tmp_path: Path) -> None:

@@ -11,12 +11,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from helpers.sweep_helpers import Inline, dying_point, fake_point, slow_point
 
 from engine.cli import parse_invocation
 from engine.runs.detached import describe, write_record
 from engine.sweep.events import PointEnded, PointRetried, PointStarted, SweepEvent
 from engine.sweep.folder import SweepFolder
+from engine.sweep.grid import SweepError
 from engine.sweep.headless import SweepPrinter, prepare, report_text
 from engine.sweep.local import LocalPool
 from engine.sweep.plan import Plan
@@ -184,3 +186,20 @@ def test_a_detached_sweep_whose_process_died_reads_as_interrupted_and_resumes(tm
     assert [p.status for p in info.points] == ["interrupted", "pending"]
     resumed, _, _ = SweepFolder.reopen(folder.path)
     assert resumed.to_do() == [0, 1]
+
+
+def test_resume_refuses_a_sweep_whose_driver_still_runs(tmp_path: Path) -> None:
+    folder, _ = start(tmp_path / "s", ["--task", "adding", "--sweep", "length=10,25"])
+    folder.begin("local", 2, ["rnnlstm-tui"])  # this process drives it, and lives
+    with pytest.raises(SweepError, match=r"--resume .*: the sweep is still running \(process \d+\); allowed: "):
+        SweepFolder.reopen(folder.path)
+    before = (folder.path / SWEEP_JSON).read_bytes()
+    folder.close("interrupted")  # its driver stopped it: a second one may take over
+    resumed, _, _ = SweepFolder.reopen(folder.path)
+    assert resumed.to_do() == [0, 1] and before != (folder.path / SWEEP_JSON).read_bytes()
+    # A session recorded by a driver that is gone (pid reused, or killed before it could say so) does not hold it.
+    state = json.loads((folder.path / SWEEP_JSON).read_text())
+    state["status"] = "running"
+    state["sessions"][-1]["process"] |= {"started": -1}
+    (folder.path / SWEEP_JSON).write_text(json.dumps(state))
+    assert SweepFolder.reopen(folder.path)[0].to_do() == [0, 1]
