@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label, Select, TabbedContent
 from engine.config.tasks import for_task, solved_threshold
 from engine.data.datasets import baseline_loss, make_dataset
 from tui.charts.plots import CurveChart, ForecastChart
+from tui.panes.inside import InsidePane
 from tui.panes.training import TrainingPane
 from tui.screens.settings import SettingsScreen
 
@@ -97,7 +98,10 @@ async def test_the_inside_tab_shows_gradients_and_the_chosen_windows_states(tmp_
         assert [c.label for c in gradient.curves] == ["rnn @2", "rnn @6", "lstm @2", "lstm @6"]  # first and last look
         assert gradient.curves[1].y[3] == pytest.approx(0.5**3 / 7)
         status = app.query_one("#inside-status", Label)
-        assert "validation window 1 of 4" in str(status.render())
+        assert "validation window 1 of 4" in str(status.render()) and "the grey curves" in str(status.render())
+        app.query_one(InsidePane).draw(app.inside, app.inside, 0, False)  # first look = latest: no grey curves
+        assert "grey" not in str(status.render()) and len(gradient.curves) == 2
+        app.query_one(InsidePane).draw(app.first_inside, app.inside, 0, False)
         await pilot.press("right", "right")
         assert app.window == 2 and "validation window 3 of 4" in str(status.render())
         await pilot.press("right", "right", "right")

@@ -68,10 +68,11 @@ class InsidePane(Vertical):
 
     def draw(self, first: dict[str, InsideReport], latest: dict[str, InsideReport], window: int, log: bool) -> None:
         """Gradients at the first and latest look of each model; the states of ``window`` at the latest."""
-        curves = []
+        curves, earlier = [], False
         for model, report in latest.items():
             early = first.get(model)
             if early is not None and early.epoch != report.epoch:
+                earlier = True
                 curves.append(
                     Curve(
                         f"{model} @{early.epoch}",
@@ -96,5 +97,5 @@ class InsidePane(Vertical):
             count = len(next(iter(shown.states.values())))
             self.query_one("#inside-status", Label).update(
                 f"validation window {window + 1} of {count} (← → choose) · gradient averaged over the validation "
-                "windows; the grey curves: the first look"
+                f"windows{'; the grey curves: the first look' if earlier else ''}"  # said only when drawn
             )
