@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,7 +111,7 @@ def bare_import_s(backend: str = "tensorflow", repeats: int = 3) -> float:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import keras"], env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2]
+    return statistics.median(times)
 
 
 def measure_startup(config: Config) -> Figures:
