@@ -44,6 +44,19 @@ class AttachControl(SweepControl):
             return read_run(finished.run_dir).gone or str(finished.status)
         return str(finished.status)
 
+    def watch_app_focus(self, focused: bool) -> None:
+        """Catch up on what a blurred app skipped, once it has focus.
+
+        A browser tab can start the app before the page gives it focus. While blurred, Textual's Footer skips
+        binding updates and a new screen gets no focused widget; without this the first key pressed would
+        change the Footer (``e Export`` appearing) and the highlight, as if it had done something.
+        """
+        if not focused:
+            return
+        if self.screen.focused is None:
+            self.screen.focus_next()
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "end_run":
             return self.attached is not None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from helpers.detached_runs import dead_record, running_folder, stand_in
 from helpers.pilot_helpers import Watch, done_of, settle
+from textual.widgets._footer import FooterKey
 
 from engine.cli import parse_invocation
 from tui import attach
@@ -86,3 +87,26 @@ async def test_a_browser_tab_offers_no_key_that_trains_inside_the_tab(
         app.refresh_bindings()
         await pilot.pause()
         assert not {"s", "r", "c"} & set(app.active_bindings) and {"l", "o", "e", "q"} <= set(app.active_bindings)
+
+
+async def test_an_app_that_gets_focus_late_catches_up_its_footer_and_focus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A browser tab can start the app blurred: the Footer skips binding changes and nothing has focus until then."""
+    folder = running_folder(tmp_path / "run")
+    dead_record(folder)
+    app = viewer(folder, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.set_focus(None)  # first: blurred with nothing focused, as a screen composed while blurred is
+        app.app_focus = False
+        monkeypatch.setattr(attach, "served", lambda: True)
+        app.refresh_bindings()  # the Footer, blurred, does not redraw: restart is still shown
+        await pilot.pause()
+        shown = {key.key for key in app.screen.query(FooterKey)}
+        assert "r" in shown and app.screen.focused is None
+        app.app_focus = True  # as a first key press or the page's focus event does
+        await pilot.pause()
+        await pilot.pause()
+        shown = {key.key for key in app.screen.query(FooterKey)}
+        assert "r" not in shown and "e" in shown and app.screen.focused is not None
