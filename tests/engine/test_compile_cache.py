@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from engine.train import runtime
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_oldest_programs_go_first_until_the_cache_fits(tmp_path: Path) -> None:
@@ -42,3 +46,25 @@ def test_the_cache_folder_is_named_to_tensorflow_unless_the_user_named_one(
     monkeypatch.setenv("TF_XLA_FLAGS", "")
     runtime._cache_tensorflow_compiles()
     assert os.environ["TF_XLA_FLAGS"] == ""  # a folder that cannot be made: no cache, no error
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="the jax extra is not installed")
+def test_jax_is_hidden_only_while_tensorflow_loads() -> None:
+    """TensorFlow's import tries JAX for TFLite (0.4-0.6 s where the jax extra is installed): hidden, then usable."""
+    script = (
+        "import sys\n"
+        "from engine.train.runtime import jax_hidden\n"
+        "with jax_hidden():\n"
+        "    try:\n"
+        "        import jax\n"
+        "        raise SystemExit('jax imported while hidden')\n"
+        "    except ImportError:\n"
+        "        pass\n"
+        "import jax\n"  # afterwards, as usual
+        "with jax_hidden():\n"
+        "    import jax.numpy\n"  # already loaded: left alone
+        "print(jax.numpy.add(1, 2))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "3"
