@@ -95,6 +95,18 @@ async def test_a_finished_sweep_shows_its_points_the_chart_and_the_lesson(tmp_pa
         assert {"Open point", "Log"} <= set(titles) and "Stop sweep" not in titles  # keys in the palette too
 
 
+async def test_points_that_trained_as_a_pack_say_their_seconds_are_the_packs(tmp_path: Path) -> None:
+    made_sweep(tmp_path / "s", ONE)
+    record = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    (tmp_path / "s" / "sweep.json").write_text(json.dumps({**record, "packs": [[0, 1]]}))
+    app = opened(tmp_path / "s", tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: statuses(app) == ["finished"] * 5, "five finished points")
+        assert [cells(app, row)[6].endswith("(pack)") for row in range(5)] == [True, True, False, False, False]
+        lesson = str(screen_of(app).query_one("#sweep-lesson").render())
+        assert "Points 1, 2 differ only in the learning rate and trained together" in lesson
+
+
 async def test_two_settings_show_a_heatmap_per_model_that_reads_without_colour(tmp_path: Path) -> None:
     made_sweep(tmp_path / "s", TWO)
     app = opened(tmp_path / "s", tmp_path)

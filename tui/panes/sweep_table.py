@@ -44,6 +44,14 @@ def model_text(point: PointInfo, model: str, marked: bool) -> str:
     return f"{median} {cell.solved}/{cell.of}" if marked else median
 
 
+def seconds_text(info: SweepInfo, point: PointInfo) -> str:
+    """The point's seconds; ``(pack)`` where it trained in a pack, whose seconds they are (the Guide says which)."""
+    if not math.isfinite(point.seconds):
+        return ""
+    packed = any(point.index in pack for pack in info.packs)
+    return f"{point.seconds:.0f} (pack)" if packed else f"{point.seconds:.0f}"
+
+
 def planned_epochs(info: SweepInfo, point: PointInfo) -> int:
     """The epochs a point trains: swept, or every point's."""
     planned = point.values.get("epochs", info.base.get("epochs", 0))
@@ -106,7 +114,7 @@ def row(info: SweepInfo, point: PointInfo, live: dict[str, LossHistory], marked:
         status_text(point),
         epochs_text(point, live, planned_epochs(info, point)),
         *(model_text(point, m, marked) for m in info.models),
-        f"{point.seconds:.0f}" if math.isfinite(point.seconds) else "",
+        seconds_text(info, point),
         verdict_short(info, point),
     ]
     return [Text(cell) for cell in cells]  # Text: a value or an error may hold "[", which a str reads as markup

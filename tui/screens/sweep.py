@@ -25,6 +25,7 @@ from engine.report.events import EpochReport, Event, RunStarted
 from engine.sweep.grid import value_text
 from engine.sweep.lesson import lesson_lines, task_phrase
 from engine.sweep.reader import PointStatus, SweepInfo
+from engine.sweep.tables import pack_note
 from tui.charts.history import LossHistory
 from tui.charts.plots import MODEL_COLORS, CurveChart
 from tui.charts.sweep import SweepChart
@@ -143,7 +144,7 @@ class SweepScreen(Screen[None]):
             maps.draw(info)
         else:
             chart.draw(info, log=self.log_scale)
-        lesson = lesson_lines(info) if not info.problem else [f"{info.path}: {info.problem}"]
+        lesson = lesson_lines(info) + pack_note(info)[1:] if not info.problem else [f"{info.path}: {info.problem}"]
         self.query_one("#sweep-lesson", Static).update(Text("Guide: " + "\n".join(lesson)))
         self.show_status()
         self.dirty = True
