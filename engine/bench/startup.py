@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,15 +43,28 @@ def cache_env(cache: Path | None) -> dict[str, str] | None:
     return {**env, "XDG_CACHE_HOME": str(cache)}
 
 
+MILESTONES = {"loaded": "] device ", "built": "] training", "trained": "] forecasting"}
+"""The headless lines that mark a run's phases: Keras loaded and the device chosen; data, models and previews
+made (the epochs are traced and compiled next); every model done training."""
+
+
 def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None = None) -> Figures:
     """One whole run (``extra``: more options; ``cache``: its compile caches' folder): seconds from launch to each
-    model's first epoch on disk and to the process's end, its exit code and its own peak RSS."""
+    model's first epoch on disk, to each of :data:`MILESTONES` and to the process's end, its exit code and its own
+    peak RSS."""
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp) / "run"
         started = time.perf_counter()
         process = subprocess.Popen(
-            [*command(config, out), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cache_env(cache)
+            [*command(config, out), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=cache_env(cache),
+            text=True,
         )
+        milestones: dict[str, float] = {}
+        reader = threading.Thread(target=_milestones, args=(process, started, milestones), daemon=True)
+        reader.start()
         firsts: dict[str, float] = {}
         while True:  # reaped here, not by Popen.poll(), so the child's own peak RSS comes with it
             pid, status, usage = os.wait4(process.pid, os.WNOHANG if len(firsts) < len(config.models) else 0)
@@ -60,13 +74,41 @@ def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None
                 if model not in firsts and _has_epoch(out / "history.csv", model):
                     firsts[model] = time.perf_counter() - started
             time.sleep(POLL_SECONDS)
+        whole = time.perf_counter() - started
+        reader.join()
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         return {
             "first_epoch_s": firsts,
-            "whole_s": time.perf_counter() - started,
+            "milestones_s": milestones,
+            "whole_s": whole,
             "peak_rss_mb": usage.ru_maxrss / 1024,
             "code": process.returncode,
         }
+
+
+def _milestones(process: subprocess.Popen[str], started: float, seen: dict[str, float]) -> None:
+    """Seconds from ``started`` to each milestone line of the run's output, as the lines arrive (they are flushed)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        for name, mark in MILESTONES.items():
+            if name not in seen and mark in line:
+                seen[name] = time.perf_counter() - started
+
+
+def phases_text(run: Figures) -> str:
+    """Where a run's seconds went, from its milestones: ``import 2.9 · data, models 0.3 · …``."""
+    marks, firsts = run.get("milestones_s", {}), run["first_epoch_s"]
+    if not {"loaded", "built", "trained"} <= set(marks) or not firsts:
+        return "—"
+    first = max(firsts.values())
+    steps = [
+        ("Python and TensorFlow/Keras loading", marks["loaded"]),
+        ("data, models, previews", marks["built"] - marks["loaded"]),
+        ("tracing, compiling and every model's first epoch", first - marks["built"]),
+        ("the other epochs", marks["trained"] - first),
+        ("forecasts, files, exit", run["whole_s"] - marks["trained"]),
+    ]
+    return " · ".join(f"{label} {seconds:.2f}" for label, seconds in steps)
 
 
 def _has_epoch(history: Path, model: str) -> bool:
@@ -146,6 +188,9 @@ def startup_table(data: Figures, config: Config) -> list[str]:
         for model, s in run["first_epoch_s"].items():
             over = f" (import + {s - bare:.2f})" if bare is not None else ""
             lines.append(f"| first epoch of {model} on disk, after launch, {label} | {s:.2f}{over} |")
+    for label, run in (("empty compile cache", cold), ("the cache the first run left", ours)):
+        if run is not None:
+            lines.append(f"| where the seconds went, {label} | {phases_text(run)} |")
     if cold is not None:
         peak = cold["peak_rss_mb"]
         lines.append(f"| whole run, ours, empty compile cache (peak RSS {peak:.0f} MB) | {cold['whole_s']:.1f} |")
