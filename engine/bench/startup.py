@@ -43,9 +43,9 @@ def cache_env(cache: Path | None) -> dict[str, str] | None:
     return {**env, "XDG_CACHE_HOME": str(cache)}
 
 
-MILESTONES = {"loaded": "] device ", "built": "] training", "trained": "] forecasting"}
-"""The headless lines that mark a run's phases: Keras loaded and the device chosen; data, models and previews
-made (the epochs are traced and compiled next); every model done training."""
+MILESTONES = {"built": "] training", "trained": "] forecasting"}
+"""The headless lines that mark a run's phases: Keras loaded, data, models and previews made (the epochs are
+traced and compiled next); every model done training."""
 
 
 def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None = None) -> Figures:
@@ -96,14 +96,13 @@ def _milestones(process: subprocess.Popen[str], started: float, seen: dict[str, 
 
 
 def phases_text(run: Figures) -> str:
-    """Where a run's seconds went, from its milestones: ``import 2.9 · data, models 0.3 · …``."""
+    """Where a run's seconds went, from its milestones: ``Python, TensorFlow/Keras, data and models 3.2 · …``."""
     marks, firsts = run.get("milestones_s", {}), run["first_epoch_s"]
-    if not {"loaded", "built", "trained"} <= set(marks) or not firsts:
+    if not set(MILESTONES) <= set(marks) or not firsts:
         return "—"
     first = max(firsts.values())
     steps = [
-        ("Python and TensorFlow/Keras loading", marks["loaded"]),
-        ("data, models, previews", marks["built"] - marks["loaded"]),
+        ("Python, TensorFlow/Keras, data and models", marks["built"]),
         ("tracing, compiling and every model's first epoch", first - marks["built"]),
         ("the other epochs", marks["trained"] - first),
         ("forecasts, files, exit", run["whole_s"] - marks["trained"]),
