@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from engine.bench.startup import first_epochs
+from engine.bench.startup import first_epochs, phases_text
 from engine.bench.suite import Figures, in_child, measure_notebook, peak_rss_mb
 from engine.config.config import Config
 from engine.data.datasets import make_dataset
@@ -92,4 +92,7 @@ def backends_table(rows: dict[str, Figures], config: Config) -> list[str]:
         )
     if notebook:
         lines += ["", f"A `--seeds {SEEDS}` row trains {SEEDS}× the models of the others; 'vs' compares whole runs."]
+    went = [f"- {LABELS[key]}: {phases_text(row)}" for key, row in rows.items() if "milestones_s" in row]
+    if went:
+        lines += ["", "Where our runs' seconds went (from launch, as their own lines arrived):", *went]
     return lines

@@ -96,13 +96,13 @@ def _milestones(process: subprocess.Popen[str], started: float, seen: dict[str, 
 
 
 def phases_text(run: Figures) -> str:
-    """Where a run's seconds went, from its milestones: ``Python, TensorFlow/Keras, data and models 3.2 · …``."""
+    """Where a run's seconds went, from its milestones: ``loading Python, Keras and its backend, … 3.2 · …``."""
     marks, firsts = run.get("milestones_s", {}), run["first_epoch_s"]
     if not set(MILESTONES) <= set(marks) or not firsts:
         return "—"
     first = max(firsts.values())
     steps = [
-        ("Python, TensorFlow/Keras, data and models", marks["built"]),
+        ("loading Python, Keras and its backend, data and models", marks["built"]),
         ("tracing, compiling and every model's first epoch", first - marks["built"]),
         ("the other epochs", marks["trained"] - first),
         ("forecasts, files, exit", run["whole_s"] - marks["trained"]),
