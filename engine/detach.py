@@ -107,7 +107,7 @@ def detach_main(invocation: Invocation) -> int:
     """``--detach``: start the process, then print the folder, its log and the commands that attach and stop."""
     folder, process = detach(invocation)
     where = shlex.quote(str(folder))
-    print(f"run folder: {folder}")
+    print(f"{process.kind} folder: {folder}")
     print(f"training in the background, pid {process.pid}; its log: {folder / DETACHED_LOG}")
     print(f"attach: rnnlstm-tui {where}   (q leaves it training)")
     print(f"stop:   rnnlstm-tui --stop {where}", flush=True)
@@ -141,7 +141,7 @@ def stop_main(folder: Path) -> int:
     deadline = time.monotonic() + STOP_SECONDS
     while alive(process) and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-    print(f"{folder_status(folder)}; run folder: {folder}")
+    print(f"{folder_status(folder)}; {process.kind} folder: {folder}")
     return 0
 
 

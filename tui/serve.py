@@ -84,7 +84,7 @@ def serve_main(invocation: Invocation) -> int:
             except SweepError as error:
                 fail(str(error))
         folder, process = detach(invocation)
-        print(f"run folder: {folder}; training detached, pid {process.pid}")
+        print(f"{process.kind} folder: {folder}; training detached, pid {process.pid}")
         print(f"it goes on when the tabs close or this server stops; stop it: rnnlstm-tui --stop {folder}")
     if warning:
         print(warning, file=sys.stderr, flush=True)

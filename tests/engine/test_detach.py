@@ -204,3 +204,36 @@ def test_each_tab_runs_a_viewer_of_the_run_or_the_runs_browser(tmp_path: Path) -
     assert serve.tab_command(parse_invocation(["--serve", "8000", str(folder)]), folder)[3:] == ["--open", str(folder)]
     runs = parse_invocation(["--serve", "8000", "--runs", str(tmp_path)])
     assert serve.tab_command(runs, None)[3:] == ["--runs", str(tmp_path)]
+
+
+def test_serve_with_a_sweep_detaches_the_sweep_and_serves_viewers_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(serve, "web_missing", lambda: False)
+    started: list[list[str]] = []
+    served: list[str] = []
+
+    def detach(invocation: object) -> tuple[Path, object]:
+        started.append(list(invocation.sweep.argv))  # type: ignore[attr-defined]
+        return tmp_path / "sweep", describe(os.getpid(), "sweep")
+
+    class Server:
+        def __init__(self, command: str) -> None:
+            served.append(command)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(serve, "detach", detach)
+    monkeypatch.setattr(serve, "_server", lambda command, host, port: Server(command))
+    port = str(free_port())
+    assert main(["--serve", port, "--task", "adding", "--sweep", "length=10,25", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert len(started) == 1 and "length=10,25" in started[0]  # the sweep itself, as the command line gave it
+    assert f"sweep folder: {tmp_path / 'sweep'}; training detached" in out
+    assert served and served[0].endswith(f"--open {tmp_path / 'sweep'}")
+    with pytest.raises(SystemExit) as ended:  # a bad value is refused before anything starts
+        main(["--serve", port, "--task", "adding", "--sweep", "length=3,25"])
+    assert ended.value.code == 2 and len(started) == 1
+    assert "--sweep length=3: not allowed" in capsys.readouterr().err
