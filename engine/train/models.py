@@ -32,18 +32,20 @@ def build_model(
     """
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    layer_class = recurrent_layer(kind)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(steps or config.window, features)),
-            layer_class(config.units, return_sequences=per_step, unroll=unroll),
-            keras.layers.Dense(1, activation="linear"),
-        ],
-        name=kind,
-    )
-    model.compile(loss="mean_squared_error", optimizer=make_optimizer(config))
-    return model
+    from engine.train import initial
+
+    def layers() -> list[keras.layers.Layer]:
+        recurrent = recurrent_layer(kind)(config.units, return_sequences=per_step, unroll=unroll)
+        return [recurrent, keras.layers.Dense(1, activation="linear")]
+
+    def assemble(made: list[keras.layers.Layer]) -> keras.Model:
+        model = keras.Sequential([keras.Input(shape=(steps or config.window, features)), *made], name=kind)
+        model.compile(loss="mean_squared_error", optimizer=make_optimizer(config))
+        return model
+
+    shape = {"steps": steps or config.window, "features": features, "per_step": per_step}
+    arguments = {"model": "series", "kind": kind, "units": config.units, "unroll": unroll, "seed": config.seed, **shape}
+    return initial.build(arguments, layers, assemble, keep=config.trainer != "fit")
 
 
 def build_for(kind: str, config: Config, dataset: Dataset, *, unroll: bool = False) -> keras.Model:
@@ -61,19 +63,21 @@ def build_classifier(kind: str, config: Config, n_chars: int, *, unroll: bool = 
     (the same number as categorical cross-entropy on the seed's one-hot ``t``)."""
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    layer_class = recurrent_layer(kind)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(config.window,), dtype="int32"),
-            keras.layers.CategoryEncoding(num_tokens=n_chars, output_mode="one_hot"),
-            layer_class(config.units, unroll=unroll),
-            keras.layers.Dense(n_chars, activation="softmax"),
-        ],
-        name=kind,
-    )
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config), metrics=["accuracy"])
-    return model
+    from engine.train import initial
+
+    def layers() -> list[keras.layers.Layer]:
+        encode = keras.layers.CategoryEncoding(num_tokens=n_chars, output_mode="one_hot")
+        recurrent = recurrent_layer(kind)(config.units, unroll=unroll)
+        return [encode, recurrent, keras.layers.Dense(n_chars, activation="softmax")]
+
+    def assemble(made: list[keras.layers.Layer]) -> keras.Model:
+        model = keras.Sequential([keras.Input(shape=(config.window,), dtype="int32"), *made], name=kind)
+        model.compile(loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config), metrics=["accuracy"])
+        return model
+
+    arguments = {"model": "text", "kind": kind, "units": config.units, "window": config.window, "chars": n_chars}
+    arguments |= {"unroll": unroll, "seed": config.seed}
+    return initial.build(arguments, layers, assemble, keep=config.trainer != "fit")
 
 
 def recurrent_layer(kind: str) -> type[keras.layers.Layer]:

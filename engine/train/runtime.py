@@ -173,15 +173,15 @@ def jax_cache_dir() -> Path:
     """Where JAX keeps compiled code between runs: ``$JAX_COMPILATION_CACHE_DIR`` if set, else the user's cache."""
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
         return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])
-    return _user_cache() / "jax"
+    return user_cache() / "jax"
 
 
 def tensorflow_cache_dir() -> Path:
     """Where TensorFlow keeps the XLA programs it compiled between runs (the user's cache)."""
-    return _user_cache() / "tensorflow"
+    return user_cache() / "tensorflow"
 
 
-def _user_cache() -> Path:
+def user_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "rnnlstm-tui"
 
