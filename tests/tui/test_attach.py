@@ -26,6 +26,13 @@ def viewer(folder: Path, tmp_path: Path) -> RnnLstmApp:
     return RnnLstmApp(parse_invocation(["--open", str(folder)]), tmp_path / "runs")
 
 
+def gone_viewer(tmp_path: Path) -> RnnLstmApp:
+    """The viewer of a run whose detached process died (nothing trains, nothing to stop)."""
+    folder = running_folder(tmp_path / "run")
+    dead_record(folder)
+    return viewer(folder, tmp_path)
+
+
 async def test_end_run_asks_first_then_stops_the_detached_process(tmp_path: Path) -> None:
     folder = running_folder(tmp_path / "run")
     process = stand_in(folder)
@@ -77,9 +84,7 @@ async def test_a_run_whose_process_died_says_process_gone_never_training(tmp_pat
 async def test_a_browser_tab_offers_no_key_that_trains_inside_the_tab(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = running_folder(tmp_path / "run")
-    dead_record(folder)
-    app = viewer(folder, tmp_path)
+    app = gone_viewer(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert {"r", "c"} <= set(app.active_bindings)  # in a terminal: restart and the settings form
@@ -93,9 +98,7 @@ async def test_an_app_that_gets_focus_late_catches_up_its_footer_and_focus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A browser tab can start the app blurred: the Footer skips binding changes and nothing has focus until then."""
-    folder = running_folder(tmp_path / "run")
-    dead_record(folder)
-    app = viewer(folder, tmp_path)
+    app = gone_viewer(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.screen.set_focus(None)  # first: blurred with nothing focused, as a screen composed while blurred is
