@@ -27,7 +27,7 @@ def measure_peer(config: Config) -> Figures:
     runtime.prepare_device(config.device, "jax", cache=False)  # plain Keras on JAX: no cache of compiled code
     dataset, models = make_dataset(config), {}
     for kind in config.models:
-        model = build_model(kind, config)
+        model = build_model(kind, config, keep=False)  # plain Keras: drawn, not kept
         started = time.perf_counter()
         history = model.fit(
             dataset.inputs, dataset.targets, epochs=config.epochs, batch_size=config.batch_size,

@@ -35,7 +35,7 @@ class NotebookResult:
 def run_notebook_model(kind: str, config: Config) -> NotebookResult:
     """Train one model with ``fit`` and forecast with per-step ``predict``, timing each."""
     dataset = make_dataset(config)
-    model = build_model(kind, config)
+    model = build_model(kind, config, keep=False)  # plain Keras: drawn, not kept
     started = time.perf_counter()
     history = model.fit(
         dataset.inputs,

@@ -61,6 +61,7 @@ def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None
             stderr=subprocess.DEVNULL,
             env=cache_env(cache),
             text=True,
+            errors="replace",  # a stray byte must not end the reader, which keeps the pipe from filling
         )
         milestones: dict[str, float] = {}
         reader = threading.Thread(target=_milestones, args=(process, started, milestones), daemon=True)
@@ -75,7 +76,7 @@ def first_epochs(config: Config, extra: tuple[str, ...] = (), cache: Path | None
                     firsts[model] = time.perf_counter() - started
             time.sleep(POLL_SECONDS)
         whole = time.perf_counter() - started
-        reader.join()
+        reader.join(timeout=10)  # the pipe closed with the process; a grandchild holding it must not hang the benchmark
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         return {
             "first_epoch_s": firsts,

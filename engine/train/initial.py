@@ -9,8 +9,7 @@ build makes its variables from zeros without a draw, then takes the kept weights
 saved ``.keras`` file holds) is the usual one, the initialisers included. A file that is missing, damaged or
 of other shapes only means the weights are drawn as usual.
 
-Only where nothing draws from Keras's random state afterwards: ``--trainer fit`` shuffles with TensorFlow's
-seeded ops, whose sequence the skipped draws would shift, so it always draws.
+``--trainer fit``, the reference that runs as plain Keras does, always draws; so do the benchmark's notebook and peer.
 """
 
 from __future__ import annotations
@@ -29,11 +28,13 @@ import numpy as np
 
 from engine.train import runtime
 
+MOST_NAMES = 100_000
+"""A kept count of names above this is no count a build could use up (a damaged file): the weights are drawn."""
 CACHE_MB = 32.0
 """The most the folder keeps (a model's weights are 10-500 kB); the oldest go first."""
 INITIALISED = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 """The attributes through which Keras's recurrent cells and Dense layers draw their weights."""
-SOURCES = ("models.py", "initial.py")
+SOURCES = ("models.py", "minimal.py", "initial.py")
 """The files whose code decides a model's initial weights: a change to either is a new key."""
 
 
@@ -47,8 +48,21 @@ def key(arguments: dict[str, Any]) -> str:
     here = Path(__file__).parent
     code = b"".join((here / name).read_bytes() for name in SOURCES)
     versions = {"keras": keras.__version__, "backend": keras.backend.backend(), "of": backend_version()}
+    # The float type and the device draw other numbers (a float64 draw is another stream; QR on a GPU, other bits).
+    versions |= {"floatx": keras.config.floatx(), "policy": keras.config.dtype_policy().name, "device": device()}
     text = json.dumps({**arguments, **versions}, sort_keys=True, default=str).encode()
     return hashlib.sha256(text + code).hexdigest()[:32]
+
+
+def device() -> str:
+    """The kind of device Keras draws on here: ``cpu`` or ``gpu`` (JAX's platform name on JAX)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return str(jax.devices()[0].platform)
+    import tensorflow as tf
+
+    return "gpu" if tf.config.list_logical_devices("GPU") else "cpu"
 
 
 def backend_version() -> str:
@@ -92,7 +106,7 @@ def build(
     before = name_counter()
     model = assemble(layers())
     weights = model.get_weights()  # read before the count: reading a variable uses up names too
-    store(path, weights, name_counter() - before - 1)
+    store(path, weights, max(0, name_counter() - before - 1))  # 0 on JAX, which has no such counter
     return model
 
 
@@ -138,17 +152,20 @@ def drawing_nothing(layers: list[Any]) -> Iterator[None]:
 
 def load(path: Path, model: keras.Model) -> int | None:
     """Give ``model`` the weights kept in ``path`` and return the names their draw used up (:func:`name_counter`);
-    ``None``, the model untouched, if they cannot be read or do not fit."""
+    ``None``, the model untouched, if they cannot be read or do not fit (shapes, dtypes, finite values)."""
     try:
         with np.load(path) as kept:
             weights = [kept[f"w{i}"] for i in range(len(kept.files) - 1)]
             used = int(kept["names"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    current = model.get_weights()
-    if [w.shape for w in weights] != [w.shape for w in current] or any(not np.isfinite(w).all() for w in weights):
+        current = model.get_weights()
+        fits = [(w.shape, w.dtype) for w in weights] == [(w.shape, w.dtype) for w in current]
+        if not fits or not 0 <= used <= MOST_NAMES or any(not np.isfinite(w).all() for w in weights):
+            return None
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile):
         return None
     model.set_weights(weights)
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: the folder's trim (oldest first) then keeps what is in use
     return used
 
 

@@ -22,8 +22,12 @@ def build_model(
     steps: int | None = None,
     features: int = 1,
     per_step: bool = True,
+    keep: bool = True,
 ) -> keras.Model:
     """Build and compile the model for ``kind`` (weights seeded from ``config.seed``).
+
+    ``keep`` off: the weights are drawn as plain Keras draws them, never taken from those kept on disk
+    (:mod:`engine.train.initial`), as the benchmark's notebook and peer must be; ``--trainer fit`` always draws.
 
     The seed's model by default: inputs of ``window`` steps of one value, an answer at every
     step (``per_step``). The adding task passes its ``steps`` and ``features`` and wants one
@@ -45,7 +49,7 @@ def build_model(
 
     shape = {"steps": steps or config.window, "features": features, "per_step": per_step}
     arguments = {"model": "series", "kind": kind, "units": config.units, "unroll": unroll, "seed": config.seed, **shape}
-    return initial.build(arguments, layers, assemble, keep=config.trainer != "fit")
+    return initial.build(arguments, layers, assemble, keep=keep and config.trainer != "fit")
 
 
 def build_for(kind: str, config: Config, dataset: Dataset, *, unroll: bool = False) -> keras.Model:

@@ -12,7 +12,7 @@ from engine.config.config import Config
 from engine.train import initial
 from engine.train.models import build_classifier, build_model
 
-pytestmark = pytest.mark.keras_in_process
+pytestmark = [pytest.mark.keras_in_process, pytest.mark.core]  # core: run on JAX too (test_backends)
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +81,25 @@ def test_the_text_model_keeps_its_weights_too(own_cache: Path, monkeypatch: pyte
     drawn = build_classifier("gru", config, n_chars=11)
     called = draws(monkeypatch)
     assert same(drawn, build_classifier("gru", config, n_chars=11)) and called == []
+
+
+def test_weights_of_another_dtype_are_drawn_again_and_plain_keras_keeps_nothing(own_cache: Path) -> None:
+    config = Config(units=4, seed=2)
+    drawn = build_model("gru", config)
+    (path,) = own_cache.glob("*.npz")
+    with np.load(path) as kept:
+        widened = {name: kept[name].astype("float64") if name != "names" else kept[name] for name in kept.files}
+    np.savez(path, **widened)  # as if written where Keras's float type was float64
+    again = build_model("gru", config)
+    assert same(drawn, again)
+    with np.load(path) as kept:
+        assert kept["w0"].dtype == np.float32  # drawn and kept again, in this float type
+    build_model("gru", config.replace(seed=5), keep=False)  # the benchmark's notebook and peer: plain Keras
+    assert len(list(own_cache.glob("*.npz"))) == 1
+
+
+def test_min_models_keep_their_weights_too(own_cache: Path) -> None:
+    config = Config(units=6)
+    for kind in ("mingru", "minlstm"):
+        assert same(build_model(kind, config), build_model(kind, config))
+    assert len(list(own_cache.glob("*.npz"))) == 2
