@@ -31,7 +31,7 @@ def test_the_core_engine_tests_pass_on_jax() -> None:
     env = {**os.environ, "RNNLSTM_TEST_BACKEND": "jax"}
     result = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "21 passed" in result.stdout
+    assert "20 passed" in result.stdout
 
 
 def test_a_backend_that_is_not_installed_is_refused_before_anything_loads(monkeypatch: pytest.MonkeyPatch) -> None:
