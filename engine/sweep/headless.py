@@ -123,7 +123,7 @@ class SweepPrinter:
 
 def report_text(info: SweepInfo) -> str:
     """The end of the headless output (and of ``--headless --open SWEEP_DIR``): table, verdicts, lesson."""
-    lines = [summary_text(info), *pack_note(info)[1:]]
+    lines = [summary_text(info), *pack_note(info)]
     lines += [f"Verdict at {p.dir}: {v.text}" for p in info.finished for v in p.verdicts]
     lines += [f"Lesson: {sentence}" for sentence in lesson_lines(info)]
     return "\n".join(lines) + "\n"

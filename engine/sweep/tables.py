@@ -104,7 +104,6 @@ def pack_note(info: SweepInfo) -> list[str]:
         return []
     said = "; ".join(", ".join(str(i + 1) for i in pack) for pack in info.packs)
     return [
-        "",
         f"Points {said} differ only in the learning rate and trained together, as replicas of one compiled call "
         "(a pack): the seconds of each are the whole pack's.",
     ]
@@ -126,7 +125,8 @@ def markdown(info: SweepInfo, lesson: list[str]) -> str:
         "|" + "---|" * len(rows[0]),
         *("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows[1:]),
     ]
-    lines += pack_note(info)
+    if info.packs:
+        lines += ["", *pack_note(info)]
     verdicts = [(p, v.text) for p in info.finished for v in p.verdicts]
     if verdicts:
         labels = {

@@ -15,6 +15,7 @@ of other shapes only means the weights are drawn as usual.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -45,13 +46,18 @@ def cache_dir() -> Path:
 
 def key(arguments: dict[str, Any]) -> str:
     """The file name for a build with ``arguments``: a digest of them, the versions and the model code."""
-    here = Path(__file__).parent
-    code = b"".join((here / name).read_bytes() for name in SOURCES)
     versions = {"keras": keras.__version__, "backend": keras.backend.backend(), "of": backend_version()}
     # The float type and the device draw other numbers (a float64 draw is another stream; QR on a GPU, other bits).
     versions |= {"floatx": keras.config.floatx(), "policy": keras.config.dtype_policy().name, "device": device()}
     text = json.dumps({**arguments, **versions}, sort_keys=True, default=str).encode()
-    return hashlib.sha256(text + code).hexdigest()[:32]
+    return hashlib.sha256(text + model_code()).hexdigest()[:32]
+
+
+@functools.cache
+def model_code() -> bytes:
+    """The text of :data:`SOURCES`, read once a process (a run with seeds builds a model per seed)."""
+    here = Path(__file__).parent
+    return b"".join((here / name).read_bytes() for name in SOURCES)
 
 
 def device() -> str:

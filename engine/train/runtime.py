@@ -182,6 +182,7 @@ def tensorflow_cache_dir() -> Path:
 
 
 def user_cache() -> Path:
+    """This tool's folder in the user's cache: ``$XDG_CACHE_HOME/rnnlstm-tui`` (default ``~/.cache/rnnlstm-tui``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "rnnlstm-tui"
 

@@ -144,7 +144,7 @@ class SweepScreen(Screen[None]):
             maps.draw(info)
         else:
             chart.draw(info, log=self.log_scale)
-        lesson = lesson_lines(info) + pack_note(info)[1:] if not info.problem else [f"{info.path}: {info.problem}"]
+        lesson = lesson_lines(info) + pack_note(info) if not info.problem else [f"{info.path}: {info.problem}"]
         self.query_one("#sweep-lesson", Static).update(Text("Guide: " + "\n".join(lesson)))
         self.show_status()
         self.dirty = True
